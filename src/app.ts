@@ -1,0 +1,79 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Config } from './config.js';
+import { identityRoutes } from './modules/identity/index.js';
+import type { Database } from './platform/db/database.js';
+import { registerAuthentication } from './platform/http/auth.js';
+import { correlationIdOf } from './platform/http/correlation.js';
+import { registerErrorHandling } from './platform/http/error-handler.js';
+import { registerHealthRoutes } from './platform/http/health.js';
+import { registerMetrics } from './platform/metrics.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    database: Database;
+  }
+}
+
+export interface AppDeps {
+  config: Config;
+  database: Database;
+  redis: Redis | null;
+  /** The platform admin token in force (from the config, or generated for the data folder). */
+  platformAdminToken: string | undefined;
+}
+
+const ONE_MIB = 1024 * 1024;
+
+/** The whole request pipeline, in order: platform plugins first, then each module's routes. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: deps.config.logLevel,
+      redact: ['req.headers.authorization', 'req.headers.cookie'],
+    },
+    genReqId: correlationIdOf,
+    logController: new LogController({ requestIdLogLabel: 'correlation_id' }),
+    bodyLimit: ONE_MIB,
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.decorate('database', deps.database);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-correlation-id', request.id);
+  });
+  registerErrorHandling(app);
+  registerMetrics(app);
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'facilityflow',
+        version: '0.1.0',
+        description: 'Workflow service for facility management',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  registerHealthRoutes(app, deps);
+
+  await app.register(
+    async (api) => {
+      registerAuthentication(api, {
+        db: deps.database.db,
+        platformAdminToken: deps.platformAdminToken,
+      });
+      await api.register(identityRoutes);
+    },
+    { prefix: '/api/v1' },
+  );
+  return app;
+}

@@ -1,0 +1,64 @@
+import { Type, type Static } from 'typebox';
+import { Value } from 'typebox/value';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const ConfigSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  DATA_DIR: Type.String({ minLength: 1, default: './data' }),
+  FACILITYFLOW_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 24 })),
+  LOG_LEVEL: Type.Enum(LOG_LEVELS, { default: 'info' }),
+});
+
+type ConfigValues = Static<typeof ConfigSchema>;
+
+/** Values that must never be echoed back in an error message. */
+const SECRET_KEYS = new Set(['DATABASE_URL', 'REDIS_URL', 'FACILITYFLOW_ADMIN_TOKEN']);
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** Absent: the embedded database in `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  /** Absent: the in-process cache and rate limiter. */
+  readonly redisUrl: string | undefined;
+  readonly dataDir: string;
+  readonly adminToken: string | undefined;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment once; every problem is reported together, not just the first. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(ConfigSchema.properties)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const values = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, raw));
+  const problems = [...Value.Errors(ConfigSchema, values)].map((error) => {
+    const key = error.instancePath.replace(/^\//, '');
+    const got = SECRET_KEYS.has(key) ? '' : ` (got ${JSON.stringify(raw[key])})`;
+    return `${key}: ${error.message}${got}`;
+  });
+  if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
+  const v = values as ConfigValues;
+  return Object.freeze({
+    port: v.PORT,
+    host: v.HOST,
+    databaseUrl: v.DATABASE_URL,
+    redisUrl: v.REDIS_URL,
+    dataDir: v.DATA_DIR,
+    adminToken: v.FACILITYFLOW_ADMIN_TOKEN,
+    logLevel: v.LOG_LEVEL,
+  });
+}

@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import {
+  ALL_PERMISSIONS,
+  createPerson,
+  createRole,
+  createTenant,
+  createToken,
+} from '../modules/identity/index.js';
+import { creationChanges, recordAudit } from '../platform/audit/record-audit.js';
+import type { RequestContext } from '../platform/context.js';
+import type { DB } from '../platform/db/tables.js';
+import { withPlatformTxBypassingRls, withTenantTx } from '../platform/db/transactions.js';
+import { DEMO_PEOPLE, DEMO_ROLES, DEMO_SITES, DEMO_TENANT } from './demo-data.js';
+
+export type DemoTokens = Record<string, { login: string; token: string }>;
+
+/**
+ * Seeds the "Acme Facilities" tenant through the same use cases the API runs, so its audit
+ * trail is real. Returns a token per role, or null when the tenant already exists.
+ */
+export async function seedDemo(db: Kysely<DB>): Promise<DemoTokens | null> {
+  const existing = await withPlatformTxBypassingRls(db, (tx) =>
+    tx.selectFrom('tenants').select('id').where('slug', '=', DEMO_TENANT.slug).executeTakeFirst(),
+  );
+  if (existing) return null;
+
+  const created = await createTenant(db, DEMO_TENANT, {
+    correlationId: randomUUID(),
+    ipAddress: null,
+    userAgent: 'facilityflow seed',
+  });
+  const ctx: RequestContext = {
+    db,
+    tenantId: created.tenant.id,
+    tenant: { retentionDays: created.tenant.retention_days, requireIfMatch: false, piiKeys: [] },
+    actorId: created.admin.id,
+    tokenId: created.token.id,
+    permissions: new Set(ALL_PERMISSIONS),
+    correlationId: randomUUID(),
+    ipAddress: null,
+    userAgent: 'facilityflow seed',
+  };
+
+  const siteIds = await seedSites(ctx);
+  const tokens: DemoTokens = { admin: { login: created.admin.login, token: created.token.token } };
+  const roleIds: Record<string, string> = {};
+  for (const role of DEMO_ROLES) {
+    roleIds[role.name] = (await createRole(ctx, role)).id;
+  }
+  for (const person of DEMO_PEOPLE) {
+    const record = await createPerson(ctx, {
+      login: person.login,
+      name: person.name,
+      email: person.email,
+      phone: person.phone,
+      site_id: siteIds[person.site] ?? null,
+      role_ids: [roleIds[person.role]!],
+    });
+    if (!tokens[person.role]) {
+      const issued = await createToken(ctx, { person_id: record.id, name: 'demo token' });
+      tokens[person.role] = { login: person.login, token: issued.token };
+    }
+  }
+  return tokens;
+}
+
+async function seedSites(ctx: RequestContext): Promise<Record<string, string>> {
+  return withTenantTx(ctx, async (tx) => {
+    const ids: Record<string, string> = {};
+    for (const site of DEMO_SITES) {
+      const { id } = await tx
+        .insertInto('sites')
+        .values({
+          ...site,
+          geofence: site.geofence ? JSON.stringify(site.geofence) : null,
+          tenant_id: ctx.tenantId,
+          created_by: ctx.actorId,
+          updated_by: ctx.actorId,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      ids[site.code] = id;
+      await recordAudit(tx, ctx, {
+        eventType: 'CREATED',
+        entityType: 'site',
+        entityId: id,
+        changes: creationChanges(site),
+      });
+    }
+    return ids;
+  });
+}
+
+/** Demo tokens are kept beside the embedded data so every `npm start` can print them again. */
+export function loadOrStoreDemoTokens(
+  dataDir: string,
+  seeded: DemoTokens | null,
+): DemoTokens | null {
+  const path = join(dataDir, 'demo-tokens.json');
+  if (seeded) {
+    writeFileSync(path, JSON.stringify(seeded, null, 2), { mode: 0o600 });
+    return seeded;
+  }
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as DemoTokens) : null;
+}

@@ -1,0 +1,77 @@
+import { resolve } from 'node:path';
+import { Redis } from 'ioredis';
+import { buildApp } from './app.js';
+import type { Config } from './config.js';
+import { loadOrStoreDemoTokens, seedDemo, type DemoTokens } from './demo/seed-demo.js';
+import { resolvePlatformAdminToken } from './platform/admin-token.js';
+import { openDatabase, type Database } from './platform/db/database.js';
+import { migrateToLatest } from './platform/db/migrate.js';
+
+/** Opens the configured database: PostgreSQL when DATABASE_URL is set, else the embedded one. */
+export function openConfiguredDatabase(config: Config): Promise<Database> {
+  return openDatabase(
+    config.databaseUrl
+      ? { kind: 'postgres', url: config.databaseUrl }
+      : { kind: 'embedded', dataDir: resolve(config.dataDir) },
+  );
+}
+
+/** `facilityflow serve`: migrate, seed the demo tenant on a new embedded database, listen. */
+export async function serve(config: Config): Promise<void> {
+  const database = await openConfiguredDatabase(config);
+  const embeddedDir = database.kind === 'embedded' ? resolve(config.dataDir) : null;
+  await migrateToLatest(database.db);
+  const admin = resolvePlatformAdminToken(config.adminToken, embeddedDir);
+  const demoTokens = embeddedDir
+    ? loadOrStoreDemoTokens(embeddedDir, await seedDemo(database.db))
+    : null;
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 })
+    : null;
+
+  const app = await buildApp({ config, database, redis, platformAdminToken: admin.token });
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    await app.close();
+    await database.close();
+    redis?.disconnect();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  await app.listen({ port: config.port, host: config.host });
+  printBanner(config, database.kind, admin, demoTokens);
+}
+
+function printBanner(
+  config: Config,
+  kind: Database['kind'],
+  admin: { token: string | undefined; generated: boolean },
+  demoTokens: DemoTokens | null,
+): void {
+  const base = `http://localhost:${config.port}`;
+  const lines = [
+    '',
+    `facilityflow is listening on ${base} (${kind} database)`,
+    `  API docs:  ${base}/docs`,
+  ];
+  if (admin.token && kind === 'embedded' && !config.adminToken) {
+    lines.push(`  Platform admin token${admin.generated ? ' (new)' : ''}: ${admin.token}`);
+  } else if (!admin.token) {
+    lines.push('  No platform admin token: set FACILITYFLOW_ADMIN_TOKEN to create tenants.');
+  }
+  if (demoTokens) {
+    lines.push('  Demo tenant "Acme Facilities", a token per role:');
+    for (const [role, { login, token }] of Object.entries(demoTokens)) {
+      lines.push(`    ${role.padEnd(11)} ${login.padEnd(15)} ${token}`);
+    }
+    lines.push(
+      `  Try: curl -H "Authorization: Bearer ${demoTokens.admin?.token}" ${base}/api/v1/me`,
+    );
+  }
+  console.log(lines.join('\n') + '\n');
+}

@@ -1,0 +1,42 @@
+import type { RequestContext } from '../context.js';
+import { recordAudit, type RiskLevel } from '../audit/record-audit.js';
+import { withTenantTx } from '../db/transactions.js';
+import { AppError } from '../errors.js';
+
+/** Denials by the same actor in the last day that raise the risk level of the next one. */
+const RISK_THRESHOLDS: readonly [number, RiskLevel][] = [
+  [20, 'CRITICAL'],
+  [5, 'HIGH'],
+  [1, 'MEDIUM'],
+];
+
+/**
+ * Throws 403 PERMISSION_DENIED unless the caller holds `permission`. A denial is audited in a
+ * transaction of its own, since the request itself is about to fail.
+ */
+export async function ensurePermission(
+  ctx: RequestContext,
+  permission: string,
+  actionAttempted: string,
+): Promise<void> {
+  if (ctx.permissions.has(permission)) return;
+  await withTenantTx(ctx, async (tx) => {
+    const { recent } = await tx
+      .selectFrom('audit_entries')
+      .select((eb) => eb.fn.countAll<number>().as('recent'))
+      .where('tenant_id', '=', ctx.tenantId)
+      .where('actor_id', '=', ctx.actorId)
+      .where('event_type', '=', 'PERMISSION_DENIED')
+      .where('created_at', '>', new Date(Date.now() - 24 * 3600 * 1000))
+      .executeTakeFirstOrThrow();
+    const riskLevel = RISK_THRESHOLDS.find(([atLeast]) => recent >= atLeast)?.[1] ?? 'LOW';
+    await recordAudit(tx, ctx, {
+      eventType: 'PERMISSION_DENIED',
+      entityType: 'permission',
+      entityId: null,
+      securityFlags: riskLevel === 'LOW' ? [] : ['REPEATED_DENIALS'],
+      permissionDenial: { requiredPermission: permission, actionAttempted, riskLevel },
+    });
+  });
+  throw new AppError('PERMISSION_DENIED', { details: { required_permission: permission } });
+}

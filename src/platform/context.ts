@@ -1,0 +1,30 @@
+import type { Kysely } from 'kysely';
+import type { DB } from './db/tables.js';
+import type { TenantScope } from './db/transactions.js';
+
+/** Tenant settings the request pipeline needs on every call (loaded with the token). */
+export interface TenantSettings {
+  readonly retentionDays: number;
+  readonly requireIfMatch: boolean;
+  readonly piiKeys: readonly string[];
+}
+
+/** Who is calling, for whom, and from where: handed to every use case. */
+export interface RequestContext extends TenantScope {
+  readonly db: Kysely<DB>;
+  readonly tenantId: string;
+  readonly tenant: TenantSettings;
+  /** The person behind the token. */
+  readonly actorId: string;
+  readonly tokenId: string;
+  readonly permissions: ReadonlySet<string>;
+  readonly correlationId: string;
+  readonly ipAddress: string | null;
+  readonly userAgent: string | null;
+}
+
+/** Where an audit entry comes from: a request, or a platform action on a tenant's behalf. */
+export type AuditSource = Pick<
+  RequestContext,
+  'tenantId' | 'tenant' | 'correlationId' | 'ipAddress' | 'userAgent'
+> & { readonly actorId: string | null };

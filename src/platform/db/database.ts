@@ -1,0 +1,66 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { lockDataDir } from './lock-file.js';
+import type { DB } from './tables.js';
+
+// Return int8 (counts) and numeric as numbers: every value we count or sum fits in a double.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
+
+export interface Database {
+  readonly db: Kysely<DB>;
+  readonly kind: 'embedded' | 'postgres';
+  close(): Promise<void>;
+}
+
+/** Where the database lives: a PostgreSQL URL, a data folder, or memory (tests). */
+export type DatabaseLocation =
+  | { kind: 'postgres'; url: string; poolSize?: number }
+  | { kind: 'embedded'; dataDir: string }
+  | { kind: 'memory'; pglite?: PGlite };
+
+export async function openDatabase(location: DatabaseLocation): Promise<Database> {
+  if (location.kind === 'postgres') {
+    const pool = new pg.Pool({ connectionString: location.url, max: location.poolSize ?? 20 });
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    return { db, kind: 'postgres', close: () => db.destroy() };
+  }
+
+  let pglite: PGlite;
+  let release = () => {};
+  if (location.kind === 'embedded') {
+    mkdirSync(location.dataDir, { recursive: true });
+    const lock = lockDataDir(location.dataDir);
+    release = lock.release;
+    try {
+      pglite = await openPglite(join(location.dataDir, 'pgdata'));
+    } catch (error) {
+      release();
+      throw error;
+    }
+  } else {
+    pglite = location.pglite ?? (await openPglite());
+  }
+  // PGlite runs one query at a time, so the pool holds its single connection.
+  const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1 } as pg.PoolConfig);
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    kind: 'embedded',
+    close: async () => {
+      await db.destroy();
+      await pglite.close();
+      release();
+    },
+  };
+}
+
+/** pg_trgm must be passed on every open, not only when the extension is created. */
+export function openPglite(dataDir?: string): Promise<PGlite> {
+  return PGlite.create({ ...(dataDir ? { dataDir } : {}), extensions: { pg_trgm } });
+}

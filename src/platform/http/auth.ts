@@ -1,0 +1,74 @@
+import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { Kysely } from 'kysely';
+import { authenticate } from '../auth/authenticate.js';
+import { ensurePermission } from '../auth/permissions.js';
+import type { RequestContext } from '../context.js';
+import type { DB } from '../db/tables.js';
+import { AppError } from '../errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set for every authenticated request: a tenant's person, or the platform admin (null ctx). */
+    ctx: RequestContext | null;
+    isPlatformAdmin: boolean;
+  }
+}
+
+/** Every route registered in this scope requires a valid bearer token. */
+export function registerAuthentication(
+  app: FastifyInstance,
+  options: { db: Kysely<DB>; platformAdminToken: string | undefined },
+): void {
+  app.decorateRequest('ctx', null);
+  app.decorateRequest('isPlatformAdmin', false);
+  app.addHook('onRequest', async (request) => {
+    const header = request.headers.authorization;
+    const token = header?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
+    const principal = token
+      ? await authenticate(options.db, token, options.platformAdminToken)
+      : null;
+    if (!principal) throw new AppError('UNAUTHENTICATED');
+    if (principal.kind === 'platform-admin') {
+      request.isPlatformAdmin = true;
+      return;
+    }
+    request.ctx = {
+      db: options.db,
+      tenantId: principal.tenantId,
+      tenant: principal.tenant,
+      actorId: principal.personId,
+      tokenId: principal.tokenId,
+      permissions: principal.permissions,
+      correlationId: request.id,
+      ipAddress: request.ip,
+      userAgent: request.headers['user-agent'] ?? null,
+    };
+  });
+}
+
+/** The caller's tenant context; the platform admin token acts on no tenant's records. */
+export function tenantContext(request: FastifyRequest): RequestContext {
+  if (!request.ctx) {
+    throw new AppError('PERMISSION_DENIED', {
+      message: 'The platform admin token can only manage tenants',
+    });
+  }
+  return request.ctx;
+}
+
+export function requirePlatformAdmin(request: FastifyRequest): void {
+  if (!request.isPlatformAdmin) {
+    throw new AppError('PERMISSION_DENIED', {
+      message: 'Only the platform admin may do this',
+      details: { required_permission: 'platform.admin' },
+    });
+  }
+}
+
+/** A route guard: 403, with a PERMISSION_DENIED audit entry, unless the caller holds `permission`. */
+export function permit(permission: string): preHandlerAsyncHookHandler {
+  return async (request) => {
+    const action = `${request.method} ${request.routeOptions.url ?? request.url}`;
+    await ensurePermission(tenantContext(request), permission, action);
+  };
+}

@@ -1,0 +1,62 @@
+import type { TenantSettings } from './context.js';
+import { AppError, notFound } from './errors.js';
+
+/** The version a write was based on, and where the caller said so (it decides 409 or 412). */
+export interface ExpectedVersion {
+  version: number;
+  source: 'body' | 'if-match';
+}
+
+/**
+ * Reads `If-Match: "<version>"` or the body's `version` (SPEC §5). No version means last write
+ * wins, unless the tenant requires If-Match (428).
+ */
+export function expectedVersion(
+  ifMatch: string | undefined,
+  bodyVersion: number | undefined,
+  tenant: TenantSettings,
+): ExpectedVersion | null {
+  if (ifMatch !== undefined) {
+    const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(ifMatch);
+    if (!match?.[1]) {
+      throw new AppError('VALIDATION_ERROR', {
+        message: 'If-Match must be a version in quotes, as in the ETag: "3"',
+      });
+    }
+    return { version: Number(match[1]), source: 'if-match' };
+  }
+  if (bodyVersion !== undefined) return { version: bodyVersion, source: 'body' };
+  if (tenant.requireIfMatch) throw new AppError('PRECONDITION_REQUIRED');
+  return null;
+}
+
+export function versionConflict(expected: ExpectedVersion, currentVersion: number): AppError {
+  return new AppError('CONCURRENCY_ERROR', {
+    status: expected.source === 'if-match' ? 412 : 409,
+    fields: {
+      current_version: currentVersion,
+      your_version: expected.version,
+      retry_instructions: 'Please refresh and try again',
+    },
+  });
+}
+
+export function etag(version: number): string {
+  return `"${version}"`;
+}
+
+/**
+ * The record as locked for a write (`SELECT ... FOR UPDATE`), once it is known to exist and to be
+ * at the version the caller expected. The UPDATE that follows is still guarded by that version.
+ */
+export function checkVersion<T extends { version: number }>(
+  current: T | undefined,
+  expected: ExpectedVersion | null,
+  entityName: string,
+): T {
+  if (!current) throw notFound(entityName);
+  if (expected && expected.version !== current.version) {
+    throw versionConflict(expected, current.version);
+  }
+  return current;
+}

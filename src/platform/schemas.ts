@@ -1,0 +1,49 @@
+import { Type, type TSchema } from 'typebox';
+
+/** Schema pieces every module's records share (SPEC §4). */
+export const Uuid = Type.String({ format: 'uuid' });
+/** Serialised as ISO 8601; typed to accept the Date objects the database driver returns. */
+export const Timestamp = Type.Unsafe<string | Date>(Type.String({ format: 'date-time' }));
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
+
+export const RecordFields = {
+  id: Uuid,
+  tenant_id: Uuid,
+  version: Type.Integer(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+  created_by: Nullable(Uuid),
+  updated_by: Nullable(Uuid),
+};
+
+/** A write's optional `version` (SPEC §5): the record version it was based on. */
+export const VersionField = Type.Optional(Type.Integer({ minimum: 1 }));
+
+export const PageQuery = {
+  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+  page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })),
+};
+
+export const Pagination = Type.Object({
+  type: Type.String(),
+  page: Type.Integer(),
+  page_size: Type.Integer(),
+  total_count: Type.Integer(),
+  total_pages: Type.Integer(),
+  has_next: Type.Boolean(),
+  has_previous: Type.Boolean(),
+});
+
+export const ErrorResponse = Type.Object({
+  error: Type.Object(
+    {
+      code: Type.String(),
+      message: Type.String(),
+      details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    },
+    { additionalProperties: true },
+  ),
+  status: Type.Integer(),
+});

@@ -1,0 +1,75 @@
+import type { PGlite } from '@electric-sql/pglite';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { openDatabase, openPglite, type Database } from '../src/platform/db/database.js';
+import { migrateToLatest } from '../src/platform/db/migrate.js';
+import { generatePlatformAdminToken } from '../src/platform/auth/tokens.js';
+
+export const onPostgres = Boolean(process.env.DATABASE_URL);
+
+export interface TestApp {
+  app: FastifyInstance;
+  database: Database;
+  platformAdminToken: string;
+  close(): Promise<void>;
+}
+
+let template: Promise<PGlite> | undefined;
+
+/** A migrated embedded database, made once per worker and cloned for each caller (~0.3 s). */
+async function embeddedClone(): Promise<PGlite> {
+  template ??= (async () => {
+    const pglite = await openPglite();
+    const database = await openDatabase({ kind: 'memory', pglite });
+    await migrateToLatest(database.db);
+    await database.db.destroy();
+    return pglite;
+  })();
+  // clone() is typed as the interface, but returns a PGlite.
+  return (await (await template).clone()) as PGlite;
+}
+
+/**
+ * The real app on a real database: a fresh embedded clone, or the shared PostgreSQL database of
+ * the run (tests there stay apart by creating their own tenants).
+ */
+export async function buildTestApp(): Promise<TestApp> {
+  const database = onPostgres
+    ? await openDatabase({ kind: 'postgres', url: process.env.DATABASE_URL!, poolSize: 60 })
+    : await openDatabase({ kind: 'memory', pglite: await embeddedClone() });
+  const config = loadConfig({ LOG_LEVEL: 'silent' });
+  const platformAdminToken = generatePlatformAdminToken();
+  const app = await buildApp({ config, database, redis: null, platformAdminToken });
+  await app.ready();
+  return {
+    app,
+    database,
+    platformAdminToken,
+    close: async () => {
+      await app.close();
+      await database.close();
+    },
+  };
+}
+
+export type Body = Record<string, unknown>;
+
+/** `app.inject` with a bearer token and a parsed JSON body. */
+export async function call(
+  t: TestApp,
+  token: string | null,
+  options: InjectOptions,
+): Promise<LightMyRequestResponse & { data: Body }> {
+  const response = await t.app.inject({
+    ...options,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...options.headers },
+  });
+  let data: Body = {};
+  try {
+    data = response.json();
+  } catch {
+    // not JSON (204, metrics text)
+  }
+  return Object.assign(response, { data });
+}
