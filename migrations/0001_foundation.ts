@@ -162,7 +162,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create index audit_entries_correlation on audit_entries (tenant_id, correlation_id)`.execute(
     db,
   );
-  await sql`create index audit_entries_created on audit_entries (tenant_id, created_at, id)`.execute(db);
+  await sql`create index audit_entries_created on audit_entries (tenant_id, created_at, id)`.execute(
+    db,
+  );
   await sql`create index audit_entries_retention on audit_entries (retention_until)`.execute(db);
   await sql`
     create index audit_entries_denials on audit_entries (tenant_id, actor_id, created_at)

@@ -13,7 +13,11 @@ describe('POST /api/v1/tenants', () => {
     const tenant = await createTenant(t, 'Northwind Buildings');
     const me = await call(t, tenant.adminToken, { method: 'GET', url: '/api/v1/me' });
     expect(me.statusCode).toBe(200);
-    expect(me.data.tenant).toMatchObject({ id: tenant.id, name: 'Northwind Buildings', slug: tenant.slug });
+    expect(me.data.tenant).toMatchObject({
+      id: tenant.id,
+      name: 'Northwind Buildings',
+      slug: tenant.slug,
+    });
     expect(me.data.person).toMatchObject({ id: tenant.adminId, login: 'admin', version: 1 });
     expect(me.data.roles).toEqual([{ id: tenant.adminRoleId, name: 'admin' }]);
     expect(me.data.permissions).toContain('work_orders.approve');
