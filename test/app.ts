@@ -1,5 +1,6 @@
 import type { PGlite } from '@electric-sql/pglite';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { Redis } from 'ioredis';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase, openPglite, type Database } from '../src/platform/db/database.js';
@@ -40,7 +41,10 @@ export async function buildTestApp(): Promise<TestApp> {
     : await openDatabase({ kind: 'memory', pglite: await embeddedClone() });
   const config = loadConfig({ LOG_LEVEL: 'silent' });
   const platformAdminToken = generatePlatformAdminToken();
-  const app = await buildApp({ config, database, redis: null, platformAdminToken });
+  const redis = process.env.REDIS_URL
+    ? new Redis(process.env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 })
+    : null;
+  const app = await buildApp({ config, database, redis, platformAdminToken });
   await app.ready();
   return {
     app,
@@ -49,6 +53,7 @@ export async function buildTestApp(): Promise<TestApp> {
     close: async () => {
       await app.close();
       await database.close();
+      redis?.disconnect();
     },
   };
 }

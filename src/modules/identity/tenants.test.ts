@@ -1,12 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, call, type TestApp } from '../../../test/app.js';
 import { createTenant } from '../../../test/factories.js';
+import { withPlatformTxBypassingRls } from '../../platform/db/transactions.js';
+import { ALL_PERMISSIONS } from './permissions.js';
 
 let t: TestApp;
 beforeAll(async () => {
   t = await buildTestApp();
 });
 afterAll(() => t.close());
+
+const validBody = (slug: string) => ({
+  name: 'Northwind Buildings',
+  slug,
+  admin: { login: 'nora', name: 'Nora North', email: 'nora@northwind.example' },
+});
 
 describe('POST /api/v1/tenants', () => {
   it('creates a tenant whose admin holds every permission and can call /me', async () => {
@@ -17,11 +25,84 @@ describe('POST /api/v1/tenants', () => {
       id: tenant.id,
       name: 'Northwind Buildings',
       slug: tenant.slug,
+      retention_days: 90,
     });
     expect(me.data.person).toMatchObject({ id: tenant.adminId, login: 'admin', version: 1 });
     expect(me.data.roles).toEqual([{ id: tenant.adminRoleId, name: 'admin' }]);
-    expect(me.data.permissions).toContain('work_orders.approve');
-    expect(me.data.permissions).toContain('tenant.admin');
-    expect(me.data.permissions).toHaveLength(48);
+    expect(me.data.permissions).toEqual([...ALL_PERMISSIONS].sort());
+    expect(ALL_PERMISSIONS).toHaveLength(48);
+  });
+
+  it('audits the tenant, its admin role, person and token without the secret', async () => {
+    const response = await call(t, t.platformAdminToken, {
+      method: 'POST',
+      url: '/api/v1/tenants',
+      payload: validBody(`nw-${Date.now()}`),
+    });
+    expect(response.statusCode).toBe(201);
+    const token = (response.data.token as { token: string }).token;
+    expect(token).toMatch(/^ff_[A-Za-z0-9_-]{64}$/);
+    const entries = await withPlatformTxBypassingRls(t.database.db, (tx) =>
+      tx
+        .selectFrom('audit_entries')
+        .selectAll()
+        .where('tenant_id', '=', (response.data.tenant as { id: string }).id)
+        .orderBy('entity_type')
+        .execute(),
+    );
+    expect(entries.map((e) => [e.event_type, e.entity_type])).toEqual([
+      ['CREATED', 'api_token'],
+      ['CREATED', 'person'],
+      ['CREATED', 'role'],
+      ['CREATED', 'tenant'],
+    ]);
+    expect(JSON.stringify(entries)).not.toContain(token);
+    const stored = await withPlatformTxBypassingRls(t.database.db, (tx) =>
+      tx.selectFrom('api_tokens').select('token_hash').execute(),
+    );
+    expect(stored.map((row) => row.token_hash)).not.toContain(token);
+  });
+
+  it('is for the platform admin only', async () => {
+    const tenant = await createTenant(t);
+    const anonymous = await call(t, null, {
+      method: 'POST',
+      url: '/api/v1/tenants',
+      payload: validBody('anon-co'),
+    });
+    expect(anonymous.statusCode).toBe(401);
+    const asTenant = await call(t, tenant.adminToken, {
+      method: 'POST',
+      url: '/api/v1/tenants',
+      payload: validBody('tenant-co'),
+    });
+    expect(asTenant.statusCode).toBe(403);
+    expect(asTenant.data.error).toMatchObject({ code: 'PERMISSION_DENIED' });
+    const me = await call(t, t.platformAdminToken, { method: 'GET', url: '/api/v1/me' });
+    expect(me.statusCode).toBe(403);
+  });
+
+  it('rejects bad input with 400 and a taken slug with 409', async () => {
+    for (const payload of [
+      { ...validBody('Bad Slug') },
+      { ...validBody('ok-slug'), extra: true },
+      { name: 'No admin', slug: 'no-admin' },
+      { ...validBody('ok-slug'), admin: { login: 'x', name: 'X' } },
+    ]) {
+      const response = await call(t, t.platformAdminToken, {
+        method: 'POST',
+        url: '/api/v1/tenants',
+        payload,
+      });
+      expect(response.statusCode, JSON.stringify(payload)).toBe(400);
+    }
+    const tenant = await createTenant(t);
+    const taken = await call(t, t.platformAdminToken, {
+      method: 'POST',
+      url: '/api/v1/tenants',
+      payload: validBody(tenant.slug),
+    });
+    expect(taken.statusCode).toBe(409);
+    expect(taken.data).toMatchObject({ error: { code: 'CONFLICT' }, status: 409 });
   });
 });
