@@ -46,7 +46,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      requirePlatformAdmin(request);
+      await requirePlatformAdmin(request);
       const created = await createTenant(app.database.db, request.body, {
         correlationId: request.id,
         ipAddress: request.ip,

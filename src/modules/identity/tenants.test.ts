@@ -77,7 +77,19 @@ describe('POST /api/v1/tenants', () => {
       payload: validBody('tenant-co'),
     });
     expect(asTenant.statusCode).toBe(403);
-    expect(asTenant.data.error).toMatchObject({ code: 'PERMISSION_DENIED' });
+    expect(asTenant.data.error).toMatchObject({
+      code: 'PERMISSION_DENIED',
+      details: { required_permission: 'platform.admin' },
+    });
+    const denial = await withPlatformTxBypassingRls(t.database.db, (tx) =>
+      tx
+        .selectFrom('audit_entries')
+        .select(['event_type', 'actor_id'])
+        .where('tenant_id', '=', tenant.id)
+        .where('event_type', '=', 'PERMISSION_DENIED')
+        .execute(),
+    );
+    expect(denial).toEqual([{ event_type: 'PERMISSION_DENIED', actor_id: tenant.adminId }]);
     const me = await call(t, t.platformAdminToken, { method: 'GET', url: '/api/v1/me' });
     expect(me.statusCode).toBe(403);
   });

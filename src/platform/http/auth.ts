@@ -6,6 +6,9 @@ import type { RequestContext } from '../context.js';
 import type { DB } from '../db/tables.js';
 import { AppError } from '../errors.js';
 
+/** Held by no tenant role: only the platform admin token acts as it. */
+const PLATFORM_ADMIN = 'platform.admin';
+
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set for every authenticated request: a tenant's person, or the platform admin (null ctx). */
@@ -56,19 +59,19 @@ export function tenantContext(request: FastifyRequest): RequestContext {
   return request.ctx;
 }
 
-export function requirePlatformAdmin(request: FastifyRequest): void {
-  if (!request.isPlatformAdmin) {
-    throw new AppError('PERMISSION_DENIED', {
-      message: 'Only the platform admin may do this',
-      details: { required_permission: 'platform.admin' },
-    });
-  }
+/** Only the platform admin passes; a tenant's person is denied (and audited) like any 403. */
+export async function requirePlatformAdmin(request: FastifyRequest): Promise<void> {
+  if (request.isPlatformAdmin) return;
+  await ensurePermission(tenantContext(request), PLATFORM_ADMIN, routeAction(request));
 }
 
 /** A route guard: 403, with a PERMISSION_DENIED audit entry, unless the caller holds `permission`. */
 export function permit(permission: string): preHandlerAsyncHookHandler {
   return async (request) => {
-    const action = `${request.method} ${request.routeOptions.url ?? request.url}`;
-    await ensurePermission(tenantContext(request), permission, action);
+    await ensurePermission(tenantContext(request), permission, routeAction(request));
   };
+}
+
+function routeAction(request: FastifyRequest): string {
+  return `${request.method} ${request.routeOptions.url ?? request.url}`;
 }
