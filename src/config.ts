@@ -15,6 +15,8 @@ const ConfigSchema = Type.Object({
 
 type ConfigValues = Static<typeof ConfigSchema>;
 
+const WHOLE_NUMBER_KEYS = ['PORT'];
+
 /** Values that must never be echoed back in an error message. */
 const SECRET_KEYS = new Set(['DATABASE_URL', 'REDIS_URL', 'FACILITYFLOW_ADMIN_TOKEN']);
 
@@ -44,13 +46,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
+  // Convert would quietly truncate '3.5' or '1e3': whole numbers must be written as such.
+  const problems = WHOLE_NUMBER_KEYS.filter(
+    (key) => key in raw && !/^\d+$/.test(String(raw[key])),
+  ).map((key) => `${key}: must be a whole number (got ${JSON.stringify(raw[key])})`);
   const values = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, raw));
-  const problems = [...Value.Errors(ConfigSchema, values)].map((error) => {
+  for (const error of Value.Errors(ConfigSchema, values)) {
     const key = error.instancePath.replace(/^\//, '');
+    if (problems.some((problem) => problem.startsWith(`${key}:`))) continue;
     const got = SECRET_KEYS.has(key) ? '' : ` (got ${JSON.stringify(raw[key])})`;
-    return `${key}: ${error.message}${got}`;
-  });
-  if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
+    problems.push(`${key}: ${error.message}${got}`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
   const v = values as ConfigValues;
   return Object.freeze({
     port: v.PORT,

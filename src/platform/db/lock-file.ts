@@ -1,9 +1,11 @@
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
  * PGlite is single-process: a second process opening the same folder silently loses writes.
- * The lock file holds the owner's pid; a lock whose pid is gone is stale and taken over.
+ * The lock file holds the owner's pid; a lock whose pid is gone is stale and taken over. Two
+ * processes taking over the same stale lock at the same instant can still race; a live lock is
+ * never taken.
  */
 export class DataDirLockedError extends Error {
   constructor(dataDir: string, pid: number) {
@@ -21,25 +23,41 @@ export interface DataDirLock {
 
 export function lockDataDir(dataDir: string): DataDirLock {
   const path = join(dataDir, 'facilityflow.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      const release = () => {
-        process.off('exit', release);
-        rmSync(path, { force: true });
-      };
-      process.on('exit', release);
-      return { release };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const owner = Number(readFileSync(path, 'utf8'));
-      if (isAlive(owner)) throw new DataDirLockedError(dataDir, owner);
-      rmSync(path, { force: true });
+  const pid = String(process.pid);
+  // Written aside and hard-linked into place, so the lock never exists without its pid in it.
+  const draft = `${path}.${pid}`;
+  writeFileSync(draft, pid);
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        linkSync(draft, path);
+        const release = () => {
+          process.off('exit', release);
+          if (readLock(path) === pid) rmSync(path, { force: true });
+        };
+        process.on('exit', release);
+        return { release };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const content = readLock(path);
+        const owner = Number(content);
+        if (isAlive(owner)) throw new DataDirLockedError(dataDir, owner);
+        // Stale: remove it only if it still names the dead owner we just saw.
+        if (readLock(path) === content) rmSync(path, { force: true });
+      }
     }
+  } finally {
+    rmSync(draft, { force: true });
   }
   throw new Error(`Could not lock the data folder ${dataDir}`);
+}
+
+function readLock(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
 }
 
 function isAlive(pid: number): boolean {

@@ -56,7 +56,7 @@ describe('X-Correlation-Id', () => {
     { name: 'a short word', value: 'abc' },
     { name: 'SQL text', value: "'; delete from audit_entries; --" },
     { name: 'a uuid with a suffix', value: `${randomUUID()}-extra` },
-    { name: 'a uuid with a newline smuggled after it', value: `${randomUUID()}%0d%0aSet-Cookie: x=1` },
+    { name: 'two uuids in one header', value: `${randomUUID()}, ${randomUUID()}` },
     { name: 'an empty value', value: '' },
   ])('replaces $name with a generated uuid', async ({ value }) => {
     const first = await me({ 'x-correlation-id': value, 'x-request-id': value });

@@ -3,7 +3,7 @@ import Fastify, { type InjectOptions, type LightMyRequestResponse } from 'fastif
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, call, type TestApp } from '../../../test/app.js';
-import { createTenant, type TestTenant } from '../../../test/factories.js';
+import { createPersonWith, createTenant, type TestTenant } from '../../../test/factories.js';
 import { withPlatformTxBypassingRls } from '../db/transactions.js';
 import { registerErrorHandling } from './error-handler.js';
 
@@ -65,6 +65,15 @@ describe('400 VALIDATION_ERROR for requests the server cannot accept', () => {
         url: '/api/v1/people',
         headers: { 'content-type': 'application/json' },
         payload: '{"login": "broken-json", "name": ',
+      }),
+    },
+    {
+      name: 'JSON with a __proto__ key',
+      request: () => ({
+        method: 'POST',
+        url: '/api/v1/people',
+        headers: { 'content-type': 'application/json' },
+        payload: '{"login": "proto", "name": "Proto", "__proto__": {"is_admin": true}}',
       }),
     },
     {
@@ -226,6 +235,29 @@ describe('401 UNAUTHENTICATED', () => {
       headers: value === undefined ? {} : { authorization: value },
     });
     expectErrorEnvelope(response, 401, 'UNAUTHENTICATED');
+  });
+
+  it.each([
+    { name: 'deleted', retire: { method: 'DELETE' as const } },
+    {
+      name: 'deactivated',
+      retire: { method: 'PATCH' as const, payload: { is_active: false } },
+    },
+  ])('the token of a $name person', async ({ retire }) => {
+    const person = await createPersonWith(t, tenant, ['work_orders.view']);
+    expect((await call(t, person.token, { method: 'GET', url: '/api/v1/me' })).statusCode).toBe(
+      200,
+    );
+    const retired = await call(t, tenant.adminToken, {
+      ...retire,
+      url: `/api/v1/people/${person.id}`,
+    });
+    expect(retired.statusCode, retired.body).toBeLessThan(300);
+    expectErrorEnvelope(
+      await call(t, person.token, { method: 'GET', url: '/api/v1/me' }),
+      401,
+      'UNAUTHENTICATED',
+    );
   });
 
   it('a revoked token', async () => {

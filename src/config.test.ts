@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+function problemsOf(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+const keysOf = (error: ConfigError) =>
+  [...new Set(error.problems.map((problem) => problem.split(':')[0]))].sort();
+
+describe('loadConfig', () => {
+  it('defaults to the embedded database on port 3000', () => {
+    expect(loadConfig({})).toEqual({
+      port: 3000,
+      host: '0.0.0.0',
+      databaseUrl: undefined,
+      redisUrl: undefined,
+      dataDir: './data',
+      adminToken: undefined,
+      logLevel: 'info',
+    });
+  });
+
+  it('treats empty values as unset and ignores unrelated variables', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '', LOG_LEVEL: '', HOME: '/root' })).toMatchObject({
+      port: 3000,
+      databaseUrl: undefined,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every setting', () => {
+    const adminToken = 'a'.repeat(32);
+    expect(
+      loadConfig({
+        PORT: '8080',
+        HOST: '127.0.0.1',
+        DATABASE_URL: 'postgresql://app@db:5432/facilityflow',
+        REDIS_URL: 'rediss://cache:6380',
+        DATA_DIR: '/var/lib/facilityflow',
+        FACILITYFLOW_ADMIN_TOKEN: adminToken,
+        LOG_LEVEL: 'debug',
+      }),
+    ).toEqual({
+      port: 8080,
+      host: '127.0.0.1',
+      databaseUrl: 'postgresql://app@db:5432/facilityflow',
+      redisUrl: 'rediss://cache:6380',
+      dataDir: '/var/lib/facilityflow',
+      adminToken,
+      logLevel: 'debug',
+    });
+  });
+
+  it('returns a frozen object', () => {
+    const config = loadConfig({});
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('lists every bad value at once', () => {
+    const error = problemsOf({ PORT: 'abc', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x' });
+    expect(keysOf(error)).toEqual(['DATABASE_URL', 'LOG_LEVEL', 'PORT']);
+    for (const key of ['PORT', 'LOG_LEVEL', 'DATABASE_URL']) expect(error.message).toContain(key);
+    expect(error.message).toContain('loud');
+  });
+
+  it.each(['abc', '70000', '-1', '3.5', '80abc'])('rejects PORT=%s', (port) => {
+    expect(keysOf(problemsOf({ PORT: port }))).toEqual(['PORT']);
+  });
+
+  it.each([
+    { key: 'LOG_LEVEL', value: 'verbose' },
+    { key: 'DATABASE_URL', value: 'mysql://db/facilityflow' },
+    { key: 'REDIS_URL', value: 'memcached://cache' },
+    { key: 'FACILITYFLOW_ADMIN_TOKEN', value: 'too-short' },
+  ])('rejects $key=$value', ({ key, value }) => {
+    expect(keysOf(problemsOf({ [key]: value }))).toEqual([key]);
+  });
+
+  it.each([
+    { key: 'FACILITYFLOW_ADMIN_TOKEN', value: 'short-secret-xyz' },
+    { key: 'DATABASE_URL', value: 'mysql://app:hunter2-secret@db/facilityflow' },
+    { key: 'REDIS_URL', value: 'http://:redis-secret-pw@cache:6379' },
+  ])('names $key but never echoes its value', ({ key, value }) => {
+    const error = problemsOf({ [key]: value, PORT: 'abc' });
+    expect(keysOf(error)).toEqual([key, 'PORT'].sort());
+    const secret = /(short-secret-xyz|hunter2-secret|redis-secret-pw)/.exec(value)![1]!;
+    expect(error.message).not.toContain(secret);
+    expect(error.problems.join('\n')).not.toContain(secret);
+    expect(error.message).not.toContain(value);
+  });
+});

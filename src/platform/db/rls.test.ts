@@ -1,0 +1,248 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type RawBuilder } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, call, type TestApp } from '../../../test/app.js';
+import { createPersonWith, createTenant, type TestTenant } from '../../../test/factories.js';
+import { recordAudit } from '../audit/record-audit.js';
+import type { AuditSource } from '../context.js';
+import { withPlatformTxBypassingRls, withTenantTx, type Tx } from './transactions.js';
+
+/**
+ * Every tenant table refuses another tenant's rows to a tenant transaction: it cannot see, copy in,
+ * update, delete or claim them. The catalogue test fails for a table with `tenant_id` that is not in
+ * TENANT_TABLES, and the row test for one that addRowsToEveryTable gives no rows, so no table slips
+ * through untested.
+ */
+
+let t: TestApp;
+let a: TestTenant;
+let b: TestTenant;
+let tables: { name: string; key: string }[];
+
+const TENANT_TABLES = [
+  'tenants',
+  'sites',
+  'people',
+  'roles',
+  'person_roles',
+  'api_tokens',
+  'audit_entries',
+  'audit_state_transitions',
+  'audit_bulk_operations',
+  'audit_permission_denials',
+];
+
+type Row = Record<string, unknown>;
+type Outcome = { rows: number } | { error: string };
+
+const RLS_REFUSAL = /row-level security/;
+const PRIVILEGE_REFUSAL = /permission denied/;
+
+beforeAll(async () => {
+  t = await buildTestApp();
+  a = await createTenant(t, 'Tenant A');
+  b = await createTenant(t, 'Tenant B');
+  for (const tenant of [a, b]) await addRowsToEveryTable(tenant);
+  const found = await withPlatformTxBypassingRls(t.database.db, async (tx) => {
+    const { rows } = await sql<{ table_name: string }>`
+      select c.table_name from information_schema.columns c
+      join information_schema.tables tb
+        on tb.table_schema = c.table_schema and tb.table_name = c.table_name
+      where c.table_schema = 'public' and c.column_name = 'tenant_id'
+        and tb.table_type = 'BASE TABLE'
+      order by c.table_name`.execute(tx);
+    return rows.map((row) => row.table_name);
+  });
+  tables = [{ name: 'tenants', key: 'id' }, ...found.map((name) => ({ name, key: 'tenant_id' }))];
+});
+afterAll(() => t.close());
+
+async function addRowsToEveryTable(tenant: TestTenant): Promise<void> {
+  const clerk = await createPersonWith(t, tenant, []);
+  const denied = await call(t, clerk.token, {
+    method: 'POST',
+    url: '/api/v1/people',
+    payload: { login: 'never-created', name: 'Never Created' },
+  });
+  expect(denied.statusCode, denied.body).toBe(403);
+  await withPlatformTxBypassingRls(t.database.db, (tx) =>
+    tx
+      .insertInto('sites')
+      .values({ tenant_id: tenant.id, code: 'HQ', name: 'Head office', timezone: 'UTC' })
+      .execute(),
+  );
+  const source: AuditSource = {
+    tenantId: tenant.id,
+    tenant: { retentionDays: 90, requireIfMatch: false, piiKeys: [] },
+    correlationId: randomUUID(),
+    actorId: tenant.adminId,
+    ipAddress: null,
+    userAgent: null,
+  };
+  await withTenantTx({ db: t.database.db, tenantId: tenant.id }, (tx) =>
+    recordAudit(
+      tx,
+      source,
+      {
+        eventType: 'STATE_CHANGED',
+        entityType: 'work_order',
+        entityId: randomUUID(),
+        stateTransition: {
+          fromState: 'DRAFT',
+          toState: 'PENDING_APPROVAL',
+          transitionReason: 'submitted',
+          transitionDurationSeconds: 12,
+        },
+      },
+      {
+        eventType: 'BULK_OPERATION',
+        entityType: 'work_order',
+        entityId: null,
+        bulkOperation: {
+          operationType: 'approve',
+          totalItems: 2,
+          successfulItems: 1,
+          failedItems: 1,
+          failureDetails: { [randomUUID()]: 'INVALID_STATE_TRANSITION' },
+          executionTimeMs: 5,
+          wasRolledBack: false,
+        },
+      },
+    ),
+  );
+}
+
+const asTenant = <T>(tenant: TestTenant, work: (tx: Tx) => Promise<T>) =>
+  withTenantTx({ db: t.database.db, tenantId: tenant.id }, work);
+
+/** One statement in a tenant transaction of its own, so a refusal does not abort the next. */
+async function attempt(tenant: TestTenant, statement: RawBuilder<unknown>): Promise<Outcome> {
+  try {
+    return { rows: (await asTenant(tenant, (tx) => statement.execute(tx))).rows.length };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
+/** A tenant's rows of a table, in full, seen through the platform path. */
+function rowsOf(table: { name: string; key: string }, tenant: TestTenant): Promise<Row[]> {
+  return withPlatformTxBypassingRls(t.database.db, async (tx) => {
+    const { rows } = await sql<{ row: Row }>`
+      select to_jsonb(r) as row from ${sql.table(table.name)} r
+      where ${sql.ref(table.key)} = ${tenant.id}
+      order by to_jsonb(r)::text`.execute(tx);
+    return rows.map((r) => r.row);
+  });
+}
+
+async function appRoleMay(table: string, privilege: 'UPDATE' | 'DELETE'): Promise<boolean> {
+  return withPlatformTxBypassingRls(t.database.db, async (tx) => {
+    const { rows } = await sql<{ allowed: boolean }>`
+      select has_table_privilege('facilityflow_app', ${table}, ${privilege}) as allowed`.execute(
+      tx,
+    );
+    return rows[0]!.allowed;
+  });
+}
+
+function expectNoRowsOrRefused(outcome: Outcome, mayWrite: boolean, what: string) {
+  if (mayWrite) expect(outcome, what).toEqual({ rows: 0 });
+  else expect(outcome, what).toEqual({ error: expect.stringMatching(PRIVILEGE_REFUSAL) });
+}
+
+describe('row-level security', () => {
+  it('runs tenant transactions as facilityflow_app with the tenant set', async () => {
+    const { rows } = await asTenant(a, (tx) =>
+      sql<{ user: string; tenant: string }>`
+        select current_user as user, current_setting('app.tenant_id') as tenant`.execute(tx),
+    );
+    expect(rows).toEqual([{ user: 'facilityflow_app', tenant: a.id }]);
+  });
+
+  it('covers every tenant table of the schema', () => {
+    expect(tables.map((table) => table.name).sort()).toEqual([...TENANT_TABLES].sort());
+  });
+
+  it('has rows of both tenants in every tenant table', async () => {
+    for (const table of tables) {
+      for (const tenant of [a, b]) {
+        expect(
+          (await rowsOf(table, tenant)).length,
+          `${table.name} has no row of ${tenant === a ? 'A' : 'B'}: add one in addRowsToEveryTable`,
+        ).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('sees nothing as the app role without a tenant', async () => {
+    for (const table of tables) {
+      const { rows } = await t.database.db.transaction().execute(async (tx) => {
+        await sql`select set_config('role', 'facilityflow_app', true)`.execute(tx);
+        return sql<{ n: number }>`select count(*)::int as n from ${sql.table(table.name)}`.execute(
+          tx,
+        );
+      });
+      expect(rows[0]!.n, table.name).toBe(0);
+    }
+  });
+
+  it.each(TENANT_TABLES)('%s refuses the rows of B to a transaction of A', async (name) => {
+    const table = tables.find((candidate) => candidate.name === name);
+    expect(table, `${name} is not a tenant table of the schema`).toBeDefined();
+    const { key } = table!;
+    const bRows = await rowsOf(table!, b);
+    const aRows = await rowsOf(table!, a);
+    expect(bRows.length, `${name} needs a row of B`).toBeGreaterThan(0);
+    const mayUpdate = await appRoleMay(name, 'UPDATE');
+    const mayDelete = await appRoleMay(name, 'DELETE');
+    const target = sql.table(name);
+    const column = sql.ref(key);
+
+    const visible = await asTenant(a, async (tx) => {
+      const { rows } = await sql<{ own: number; other: number }>`
+          select count(*) filter (where ${column} = ${a.id})::int as own,
+                 count(*) filter (where ${column} <> ${a.id})::int as other
+          from ${target}`.execute(tx);
+      return rows[0]!;
+    });
+    expect(visible, `${name}: A sees only its own rows`).toEqual({ own: aRows.length, other: 0 });
+
+    const selected = await attempt(a, sql`select * from ${target} where ${column} = ${b.id}`);
+    expect(selected, `${name}: SELECT of B rows`).toEqual({ rows: 0 });
+
+    const copied = await attempt(
+      a,
+      sql`insert into ${target}
+        select * from jsonb_populate_record(null::${target}, ${JSON.stringify(bRows[0])}::jsonb)
+        returning 1`,
+    );
+    expect(copied, `${name}: INSERT of a copy of a B row`).toEqual({
+      error: expect.stringMatching(RLS_REFUSAL),
+    });
+
+    const hijackColumn = key === 'id' ? sql.ref('name') : column;
+    const hijackValue = key === 'id' ? 'hijacked' : a.id;
+    const updated = await attempt(
+      a,
+      sql`update ${target} set ${hijackColumn} = ${hijackValue} where ${column} = ${b.id} returning 1`,
+    );
+    expectNoRowsOrRefused(updated, mayUpdate, `${name}: UPDATE of B rows`);
+
+    const deleted = await attempt(
+      a,
+      sql`delete from ${target} where ${column} = ${b.id} returning 1`,
+    );
+    expectNoRowsOrRefused(deleted, mayDelete, `${name}: DELETE of B rows`);
+
+    const claimed = await attempt(
+      a,
+      sql`update ${target} set ${column} = ${b.id} where ${column} = ${a.id} returning 1`,
+    );
+    expect(claimed, `${name}: moving an A row to B`).toEqual({
+      error: expect.stringMatching(mayUpdate ? RLS_REFUSAL : PRIVILEGE_REFUSAL),
+    });
+
+    expect(await rowsOf(table!, b), `${name}: B rows unchanged`).toEqual(bRows);
+    expect(await rowsOf(table!, a), `${name}: A rows unchanged`).toEqual(aRows);
+  });
+});
