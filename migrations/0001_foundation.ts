@@ -7,6 +7,8 @@ import { sql, type Kysely } from 'kysely';
  * foreign keys (so it can be distributed by tenant), and a row-level-security policy. Request
  * transactions switch to the role `facilityflow_app`, which RLS applies to; the connecting role owns
  * the tables and is used only by migrations and the explicitly named platform paths.
+ *
+ * Unique constraints are named `<table>_unique_<field>`: a clash is reported with its field.
  */
 
 const TENANT_TABLES = ['sites', 'people', 'roles', 'person_roles', 'api_tokens'];
@@ -24,7 +26,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       if not exists (select 1 from pg_roles where rolname = 'facilityflow_app') then
         create role facilityflow_app nologin;
       end if;
-      if not pg_has_role(current_user, 'facilityflow_app', 'member') then
+      -- A superuser may switch to any role; anyone else needs the grant (PostgreSQL 16 gives a
+      -- role's creator only ADMIN on it, which does not allow SET ROLE).
+      if not (select rolsuper from pg_roles where rolname = current_user) then
         execute format('grant facilityflow_app to %I', current_user);
       end if;
     end $$`.execute(db);
@@ -39,13 +43,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create table tenants (
       id uuid primary key,
       name text not null check (length(name) between 1 and 200),
-      slug text not null unique check (slug ~ '^[a-z0-9][a-z0-9-]{1,62}$'),
+      slug text not null constraint tenants_unique_slug unique check (slug ~ '^[a-z0-9][a-z0-9-]{1,62}$'),
       retention_days integer not null default 90 check (retention_days between 1 and 36500),
       payroll_grace_days integer not null default 3 check (payroll_grace_days between 0 and 31),
       require_if_match boolean not null default false,
       legal_hold boolean not null default false,
       pii_keys text[] not null default '{}',
-      settings jsonb not null default '{}',
       version integer not null default 1,
       created_at timestamptz not null default now(),
       updated_at timestamptz not null default now()
@@ -69,7 +72,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       deleted_at timestamptz,
       primary key (tenant_id, id)
     )`.execute(db);
-  await sql`create unique index sites_code on sites (tenant_id, code) where deleted_at is null`.execute(
+  await sql`create unique index sites_unique_code on sites (tenant_id, code) where deleted_at is null`.execute(
     db,
   );
 
@@ -92,7 +95,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       primary key (tenant_id, id),
       foreign key (tenant_id, site_id) references sites (tenant_id, id)
     )`.execute(db);
-  await sql`create unique index people_login on people (tenant_id, lower(login))`.execute(db);
+  await sql`create unique index people_unique_login on people (tenant_id, lower(login))
+    where deleted_at is null`.execute(db);
 
   await sql`
     create table roles (
@@ -107,7 +111,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       created_by uuid,
       updated_by uuid,
       primary key (tenant_id, id),
-      unique (tenant_id, name)
+      constraint roles_unique_name unique (tenant_id, name)
     )`.execute(db);
 
   await sql`
@@ -133,7 +137,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       created_at timestamptz not null default now(),
       created_by uuid,
       primary key (tenant_id, id),
-      unique (tenant_id, token_hash),
+      constraint api_tokens_unique_token_hash unique (tenant_id, token_hash),
       foreign key (tenant_id, person_id) references people (tenant_id, id)
     )`.execute(db);
 

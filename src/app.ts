@@ -8,7 +8,7 @@ import { identityRoutes } from './modules/identity/index.js';
 import type { Database } from './platform/db/database.js';
 import { registerAuthentication } from './platform/http/auth.js';
 import { correlationIdOf } from './platform/http/correlation.js';
-import { registerErrorHandling } from './platform/http/error-handler.js';
+import { registerErrorHandling, sendFrameworkError } from './platform/http/error-handler.js';
 import { registerHealthRoutes } from './platform/http/health.js';
 import { registerMetrics } from './platform/metrics.js';
 
@@ -33,12 +33,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
       level: deps.config.logLevel,
-      // Query strings can carry search terms and names: log the path only.
+      // No personal data in logs: the path without its query string, no client address, and
+      // errors without the row values PostgreSQL puts in `detail`.
       serializers: {
         req: (request: FastifyRequest) => ({
           method: request.method,
           url: request.url.split('?')[0] ?? request.url,
-          remoteAddress: request.ip,
+        }),
+        err: (error: Error & { code?: string }) => ({
+          type: error.name,
+          message: error.message,
+          code: error.code,
+          stack: error.stack ?? '',
         }),
       },
     },
@@ -46,6 +52,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logController: new LogController({ requestIdLogLabel: 'correlation_id' }),
     bodyLimit: ONE_MIB,
     return503OnClosing: true,
+    // Requests Fastify cannot route (a malformed URL) still get the envelope and correlation id.
+    frameworkErrors: sendFrameworkError,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   app.decorate('database', deps.database);

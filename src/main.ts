@@ -16,6 +16,8 @@ export function openConfiguredDatabase(config: Config): Promise<Database> {
   );
 }
 
+const SHUTDOWN_TIMEOUT_MS = 25_000;
+
 /** `facilityflow serve`: migrate, seed the demo tenant on a new embedded database, listen. */
 export async function serve(config: Config): Promise<void> {
   const database = await openConfiguredDatabase(config);
@@ -30,14 +32,25 @@ export async function serve(config: Config): Promise<void> {
     : null;
 
   const app = await buildApp({ config, database, redis, platformAdminToken: admin.token });
+  redis?.on('error', (error: Error) => app.log.warn({ err: error }, 'redis connection error'));
   let closing = false;
   const shutdown = async (signal: string) => {
-    if (closing) return;
+    if (closing) {
+      app.log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
     closing = true;
     app.log.info({ signal }, 'shutting down: finishing in-flight requests');
-    await app.close();
-    await database.close();
-    redis?.disconnect();
+    setTimeout(() => {
+      app.log.error('shutdown took too long: exiting');
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS).unref();
+    try {
+      await app.close();
+    } finally {
+      await database.close();
+      redis?.disconnect();
+    }
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -38,6 +38,7 @@ export async function seedDemo(db: Kysely<DB>): Promise<DemoTokens | null> {
     tenant: { retentionDays: created.tenant.retention_days, requireIfMatch: false, piiKeys: [] },
     actorId: created.admin.id,
     tokenId: created.token.id,
+    tokenExpiresAt: null,
     permissions: new Set(ALL_PERMISSIONS),
     correlationId: randomUUID(),
     ipAddress: null,

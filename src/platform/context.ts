@@ -1,5 +1,3 @@
-import type { Kysely } from 'kysely';
-import type { DB } from './db/tables.js';
 import type { TenantScope } from './db/transactions.js';
 
 /** Tenant settings the request pipeline needs on every call (loaded with the token). */
@@ -11,12 +9,12 @@ export interface TenantSettings {
 
 /** Who is calling, for whom, and from where: handed to every use case. */
 export interface RequestContext extends TenantScope {
-  readonly db: Kysely<DB>;
-  readonly tenantId: string;
   readonly tenant: TenantSettings;
   /** The person behind the token. */
   readonly actorId: string;
   readonly tokenId: string;
+  /** When the caller's own token expires: tokens it issues for itself may not outlive it. */
+  readonly tokenExpiresAt: Date | null;
   readonly permissions: ReadonlySet<string>;
   readonly correlationId: string;
   readonly ipAddress: string | null;

@@ -21,7 +21,6 @@ export const ERROR_CATALOGUE = {
   },
   PRECONDITION_REQUIRED: { status: 428, message: 'This tenant requires If-Match on writes' },
   RATE_LIMITED: { status: 429, message: 'Too many requests' },
-  SERVICE_UNAVAILABLE: { status: 503, message: 'The service is not ready' },
   INTERNAL_ERROR: { status: 500, message: 'An unexpected error occurred' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

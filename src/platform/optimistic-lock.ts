@@ -1,5 +1,5 @@
 import type { TenantSettings } from './context.js';
-import { AppError, notFound } from './errors.js';
+import { AppError } from './errors.js';
 
 /** The version a write was based on, and where the caller said so (it decides 409 or 412). */
 export interface ExpectedVersion {
@@ -43,20 +43,4 @@ export function versionConflict(expected: ExpectedVersion, currentVersion: numbe
 
 export function etag(version: number): string {
   return `"${version}"`;
-}
-
-/**
- * The record as locked for a write (`SELECT ... FOR UPDATE`), once it is known to exist and to be
- * at the version the caller expected. The UPDATE that follows is still guarded by that version.
- */
-export function checkVersion<T extends { version: number }>(
-  current: T | undefined,
-  expected: ExpectedVersion | null,
-  entityName: string,
-): T {
-  if (!current) throw notFound(entityName);
-  if (expected && expected.version !== current.version) {
-    throw versionConflict(expected, current.version);
-  }
-  return current;
 }

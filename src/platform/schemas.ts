@@ -22,7 +22,7 @@ export const RecordFields = {
 export const VersionField = Type.Optional(Type.Integer({ minimum: 1 }));
 
 export const PageQuery = {
-  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 40, default: 1 })),
   page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })),
 };
 
@@ -34,16 +34,4 @@ export const Pagination = Type.Object({
   total_pages: Type.Integer(),
   has_next: Type.Boolean(),
   has_previous: Type.Boolean(),
-});
-
-export const ErrorResponse = Type.Object({
-  error: Type.Object(
-    {
-      code: Type.String(),
-      message: Type.String(),
-      details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-    },
-    { additionalProperties: true },
-  ),
-  status: Type.Integer(),
 });

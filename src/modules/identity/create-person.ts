@@ -1,4 +1,5 @@
 import { creationChanges, recordAudit } from '../../platform/audit/record-audit.js';
+import { ensurePermission } from '../../platform/auth/permissions.js';
 import type { RequestContext } from '../../platform/context.js';
 import { withTenantTx } from '../../platform/db/transactions.js';
 import { findPerson, replacePersonRoles } from './repository.js';
@@ -8,6 +9,8 @@ export async function createPerson(
   ctx: RequestContext,
   input: CreatePersonInput,
 ): Promise<PersonRecord> {
+  if (input.role_ids?.length)
+    await ensurePermission(ctx, 'tenant.admin', "assign a person's roles");
   return withTenantTx(ctx, async (tx) => {
     const { id } = await tx
       .insertInto('people')

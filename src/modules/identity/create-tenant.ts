@@ -5,8 +5,8 @@ import { issueToken } from '../../platform/auth/tokens.js';
 import type { AuditSource } from '../../platform/context.js';
 import type { DB } from '../../platform/db/tables.js';
 import { withTenantTx } from '../../platform/db/transactions.js';
-import { ALL_PERMISSIONS } from './permissions.js';
-import { findPerson, findTenant } from './repository.js';
+import { ADMIN_ROLE, ALL_PERMISSIONS } from './permissions.js';
+import { TOKEN_COLUMNS, findPerson, findTenant } from './repository.js';
 import type { CreateTenantInput, IssuedToken, PersonRecord, TenantRecord } from './schemas.js';
 
 export interface CreatedTenant {
@@ -49,7 +49,7 @@ export async function createTenant(
       .insertInto('roles')
       .values({
         tenant_id: tenantId,
-        name: 'admin',
+        name: ADMIN_ROLE,
         description: 'Every permission',
         permissions: [...ALL_PERMISSIONS],
       })
@@ -78,15 +78,7 @@ export async function createTenant(
         name: 'initial admin token',
         token_hash: hash,
       })
-      .returning([
-        'id',
-        'person_id',
-        'name',
-        'expires_at',
-        'revoked_at',
-        'created_at',
-        'created_by',
-      ])
+      .returning(TOKEN_COLUMNS)
       .executeTakeFirstOrThrow();
     const admin = (await findPerson(tx, tenantId, person.id))!;
 
@@ -106,7 +98,7 @@ export async function createTenant(
         entityType: 'role',
         entityId: role.id,
         metadata,
-        changes: created({ name: 'admin' }),
+        changes: created({ name: ADMIN_ROLE }),
       },
       {
         eventType: 'CREATED',

@@ -15,8 +15,17 @@ export async function createToken(
   if (input.person_id !== ctx.actorId) {
     await ensurePermission(ctx, 'tenant.admin', 'issue a token for another person');
   }
-  if (input.expires_at && new Date(input.expires_at) <= new Date()) {
+  const expiresAt = input.expires_at ? new Date(input.expires_at) : null;
+  if (expiresAt && expiresAt <= new Date()) {
     throw new AppError('VALIDATION_ERROR', { message: 'expires_at must be in the future' });
+  }
+  const outlivesCaller =
+    ctx.tokenExpiresAt !== null && (expiresAt === null || expiresAt > ctx.tokenExpiresAt);
+  if (outlivesCaller && !ctx.permissions.has('tenant.admin')) {
+    throw new AppError('VALIDATION_ERROR', {
+      message: 'A token cannot outlive the token that issues it',
+      details: { max_expires_at: ctx.tokenExpiresAt!.toISOString() },
+    });
   }
   return withTenantTx(ctx, async (tx) => {
     const person = await findPerson(tx, ctx.tenantId, input.person_id);

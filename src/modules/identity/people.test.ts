@@ -88,7 +88,10 @@ describe('people', () => {
       name: { old: 'Maria Lopez', new: 'María López' },
       role_ids: { old: [acme.adminRoleId], new: [] },
     });
-    expect(audit[0]!.changes).toMatchObject({ email: '[REDACTED]', phone: '[REDACTED]' });
+    expect(audit[0]!.changes).toMatchObject({
+      email: { old: null, new: '[REDACTED]' },
+      phone: { old: null, new: '[REDACTED]' },
+    });
   });
 
   it('lists people with filters and pagination', async () => {

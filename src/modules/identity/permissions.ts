@@ -1,5 +1,8 @@
 import { AppError } from '../../platform/errors.js';
 
+/** The role every new tenant gets, holding every permission. */
+export const ADMIN_ROLE = 'admin';
+
 /** Every permission of SPEC §3, `<area>.<action>`. The admin role of a new tenant holds them all. */
 const ACTIONS = {
   work_orders: [
@@ -46,7 +49,7 @@ export const ALL_PERMISSIONS: readonly string[] = Object.entries(ACTIONS).flatMa
 
 const KNOWN = new Set(ALL_PERMISSIONS);
 
-export function unknownPermissions(permissions: readonly string[]): string[] {
+function unknownPermissions(permissions: readonly string[]): string[] {
   return permissions.filter((permission) => !KNOWN.has(permission));
 }
 

@@ -42,24 +42,28 @@ export async function findPerson(
   return (await query.executeTakeFirst()) as PersonRecord | undefined;
 }
 
+/** Sets a person's roles; returns the role ids they held before, sorted. */
 export async function replacePersonRoles(
   tx: Tx,
   tenantId: string,
   personId: string,
   roleIds: readonly string[],
-): Promise<void> {
-  await tx
+): Promise<string[]> {
+  const removed = await tx
     .deleteFrom('person_roles')
     .where('tenant_id', '=', tenantId)
     .where('person_id', '=', personId)
+    .returning('role_id')
     .execute();
-  if (roleIds.length === 0) return;
-  await tx
-    .insertInto('person_roles')
-    .values(
-      roleIds.map((roleId) => ({ tenant_id: tenantId, person_id: personId, role_id: roleId })),
-    )
-    .execute();
+  if (roleIds.length > 0) {
+    await tx
+      .insertInto('person_roles')
+      .values(
+        roleIds.map((roleId) => ({ tenant_id: tenantId, person_id: personId, role_id: roleId })),
+      )
+      .execute();
+  }
+  return removed.map((row) => row.role_id).sort();
 }
 
 export function selectRoles(tx: Tx) {

@@ -44,9 +44,9 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
         body: CreateTenantBody,
         response: { 201: CreatedTenantSchema },
       },
+      preValidation: requirePlatformAdmin,
     },
     async (request, reply) => {
-      await requirePlatformAdmin(request);
       const created = await createTenant(app.database.db, request.body, {
         correlationId: request.id,
         ipAddress: request.ip,
@@ -75,7 +75,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['identity'],
         response: { 200: Type.Object({ data: Type.Array(RoleSchema) }) },
       },
-      preHandler: permit('tenant.admin'),
+      preValidation: permit('tenant.admin'),
     },
     async (request) => ({ data: await listRoles(tenantContext(request)) }),
   );
@@ -83,7 +83,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/roles',
     {
       schema: { tags: ['identity'], body: CreateRoleBody, response: { 201: RoleSchema } },
-      preHandler: permit('tenant.admin'),
+      preValidation: permit('tenant.admin'),
     },
     async (request, reply) =>
       reply.status(201).send(await createRole(tenantContext(request), request.body)),
@@ -98,7 +98,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
         body: UpdateRoleBody,
         response: { 200: RoleSchema },
       },
-      preHandler: permit('tenant.admin'),
+      preValidation: permit('tenant.admin'),
     },
     async (request, reply) => {
       const ctx = tenantContext(request);
@@ -135,7 +135,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/people',
     {
       schema: { tags: ['identity'], body: CreatePersonBody, response: { 201: PersonSchema } },
-      preHandler: permit('people.manage'),
+      preValidation: permit('people.manage'),
     },
     async (request, reply) =>
       reply.status(201).send(await createPerson(tenantContext(request), request.body)),
@@ -150,7 +150,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
         body: UpdatePersonBody,
         response: { 200: PersonSchema },
       },
-      preHandler: permit('people.manage'),
+      preValidation: permit('people.manage'),
     },
     async (request, reply) => {
       const ctx = tenantContext(request);
@@ -167,7 +167,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/people/:id',
     {
       schema: { tags: ['identity'], params: IdParams, headers: IfMatch },
-      preHandler: permit('people.manage'),
+      preValidation: permit('people.manage'),
     },
     async (request, reply) => {
       const ctx = tenantContext(request);

@@ -1,19 +1,14 @@
 import { changedFields, recordAudit } from '../../platform/audit/record-audit.js';
+import { ensurePermission } from '../../platform/auth/permissions.js';
 import type { RequestContext } from '../../platform/context.js';
 import { withTenantTx } from '../../platform/db/transactions.js';
-import { checkVersion, type ExpectedVersion } from '../../platform/optimistic-lock.js';
+import { updateVersioned } from '../../platform/db/versioned-update.js';
+import type { ExpectedVersion } from '../../platform/optimistic-lock.js';
+import { assertSomethingToUpdate } from './input-rules.js';
 import { findPerson, replacePersonRoles } from './repository.js';
 import type { PersonRecord, UpdatePersonInput } from './schemas.js';
 
-const AUDITED_FIELDS = [
-  'login',
-  'name',
-  'email',
-  'phone',
-  'site_id',
-  'role_ids',
-  'is_active',
-] as const;
+const AUDITED_FIELDS = ['login', 'name', 'email', 'phone', 'site_id', 'is_active'] as const;
 
 export async function updatePerson(
   ctx: RequestContext,
@@ -22,33 +17,36 @@ export async function updatePerson(
   expected: ExpectedVersion | null,
 ): Promise<PersonRecord> {
   const { version: _version, role_ids: roleIds, ...fields } = input;
+  assertSomethingToUpdate(input);
+  // Whoever assigns roles hands out their permissions: that is the tenant admin's call alone.
+  if (roleIds) await ensurePermission(ctx, 'tenant.admin', "change a person's roles");
   return withTenantTx(ctx, async (tx) => {
-    const before = checkVersion(
-      await findPerson(tx, ctx.tenantId, id, { forUpdate: true }),
+    const { before, after } = await updateVersioned(tx, {
+      table: 'people',
+      tenantId: ctx.tenantId,
+      id,
       expected,
-      'Person',
-    );
-    await tx
-      .updateTable('people')
-      .set({
-        ...fields,
-        version: before.version + 1,
-        updated_at: new Date(),
-        updated_by: ctx.actorId,
-      })
-      .where('tenant_id', '=', ctx.tenantId)
-      .where('id', '=', id)
-      .where('version', '=', before.version)
-      .executeTakeFirstOrThrow();
-    if (roleIds) await replacePersonRoles(tx, ctx.tenantId, id, [...roleIds].sort());
-    const after = (await findPerson(tx, ctx.tenantId, id))!;
+      set: fields,
+      actorId: ctx.actorId,
+      entityName: 'Person',
+      softDeleted: true,
+    });
+    const changes = changedFields(before, after, AUDITED_FIELDS);
+    if (roleIds) {
+      const newRoleIds = [...roleIds].sort();
+      const oldRoleIds = await replacePersonRoles(tx, ctx.tenantId, id, newRoleIds);
+      Object.assign(
+        changes,
+        changedFields({ role_ids: oldRoleIds }, { role_ids: newRoleIds }, ['role_ids']),
+      );
+    }
     await recordAudit(tx, ctx, {
       eventType: 'UPDATED',
       entityType: 'person',
       entityId: id,
-      changes: changedFields(before, after, AUDITED_FIELDS),
+      changes,
       metadata: { version: after.version },
     });
-    return after;
+    return (await findPerson(tx, ctx.tenantId, id))!;
   });
 }

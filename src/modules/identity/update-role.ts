@@ -1,8 +1,11 @@
 import { changedFields, recordAudit } from '../../platform/audit/record-audit.js';
 import type { RequestContext } from '../../platform/context.js';
 import { withTenantTx } from '../../platform/db/transactions.js';
-import { checkVersion, type ExpectedVersion } from '../../platform/optimistic-lock.js';
-import { assertKnownPermissions } from './permissions.js';
+import { updateVersioned } from '../../platform/db/versioned-update.js';
+import { AppError } from '../../platform/errors.js';
+import type { ExpectedVersion } from '../../platform/optimistic-lock.js';
+import { assertSomethingToUpdate } from './input-rules.js';
+import { ADMIN_ROLE, assertKnownPermissions } from './permissions.js';
 import { findRole } from './repository.js';
 import type { RoleRecord, UpdateRoleInput } from './schemas.js';
 
@@ -15,29 +18,28 @@ export async function updateRole(
   expected: ExpectedVersion | null,
 ): Promise<RoleRecord> {
   const { version: _version, ...fields } = input;
+  assertSomethingToUpdate(input);
   if (fields.permissions) {
     assertKnownPermissions(fields.permissions);
     fields.permissions = [...fields.permissions].sort();
   }
   return withTenantTx(ctx, async (tx) => {
-    const before = checkVersion(
-      await findRole(tx, ctx.tenantId, id, { forUpdate: true }),
+    const { before, after } = await updateVersioned(tx, {
+      table: 'roles',
+      tenantId: ctx.tenantId,
+      id,
       expected,
-      'Role',
-    );
-    await tx
-      .updateTable('roles')
-      .set({
-        ...fields,
-        version: before.version + 1,
-        updated_at: new Date(),
-        updated_by: ctx.actorId,
-      })
-      .where('tenant_id', '=', ctx.tenantId)
-      .where('id', '=', id)
-      .where('version', '=', before.version)
-      .executeTakeFirstOrThrow();
-    const after = (await findRole(tx, ctx.tenantId, id))!;
+      set: fields,
+      actorId: ctx.actorId,
+      entityName: 'Role',
+    });
+    // The tenant's own admin role must stay whole, or the tenant could lock itself out.
+    if (before.name === ADMIN_ROLE && (after.name !== ADMIN_ROLE || fields.permissions)) {
+      throw new AppError('BUSINESS_RULE_VIOLATION', {
+        message: 'The admin role keeps its name and every permission',
+        details: { rule: 'ADMIN_ROLE_LOCKED' },
+      });
+    }
     await recordAudit(tx, ctx, {
       eventType: 'UPDATED',
       entityType: 'role',
@@ -45,6 +47,6 @@ export async function updateRole(
       changes: changedFields(before, after, AUDITED_FIELDS),
       metadata: { version: after.version },
     });
-    return after;
+    return (await findRole(tx, ctx.tenantId, id))!;
   });
 }

@@ -12,6 +12,7 @@ export type Principal =
       tenant: TenantSettings;
       personId: string;
       tokenId: string;
+      tokenExpiresAt: Date | null;
       permissions: ReadonlySet<string>;
     };
 
@@ -38,6 +39,7 @@ export async function authenticate(
       .innerJoin('tenants as tn', 'tn.id', 't.tenant_id')
       .select([
         't.id as token_id',
+        't.expires_at',
         'p.id as person_id',
         'tn.retention_days',
         'tn.require_if_match',
@@ -70,6 +72,7 @@ export async function authenticate(
     },
     personId: row.person_id,
     tokenId: row.token_id,
+    tokenExpiresAt: row.expires_at ? new Date(row.expires_at) : null,
     permissions: new Set(row.permissions),
   };
 }

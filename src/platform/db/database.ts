@@ -12,6 +12,17 @@ import type { DB } from './tables.js';
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
 
+/**
+ * How long a query waits for a free connection. Bounded so that a transaction opened inside
+ * another (which on PGlite's single connection can never get one) fails instead of hanging.
+ */
+const CONNECTION_TIMEOUT_MS = 10_000;
+
+/** An idle connection dropped by the server: the pool replaces it; without a listener Node exits. */
+function reportIdleConnectionError(error: Error): void {
+  console.error(`database: idle connection lost (${error.message}); the pool will reconnect`);
+}
+
 export interface Database {
   readonly db: Kysely<DB>;
   readonly kind: 'embedded' | 'postgres';
@@ -26,7 +37,12 @@ export type DatabaseLocation =
 
 export async function openDatabase(location: DatabaseLocation): Promise<Database> {
   if (location.kind === 'postgres') {
-    const pool = new pg.Pool({ connectionString: location.url, max: location.poolSize ?? 20 });
+    const pool = new pg.Pool({
+      connectionString: location.url,
+      max: location.poolSize ?? 20,
+      connectionTimeoutMillis: CONNECTION_TIMEOUT_MS,
+    });
+    pool.on('error', reportIdleConnectionError);
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
@@ -47,7 +63,11 @@ export async function openDatabase(location: DatabaseLocation): Promise<Database
     pglite = location.pglite ?? (await openPglite());
   }
   // PGlite runs one query at a time, so the pool holds its single connection.
-  const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1 } as pg.PoolConfig);
+  const pool = new pg.Pool({
+    ...createPgConfig(pglite),
+    max: 1,
+    connectionTimeoutMillis: CONNECTION_TIMEOUT_MS,
+  } as pg.PoolConfig);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

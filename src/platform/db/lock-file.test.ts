@@ -40,6 +40,12 @@ describe('lockDataDir in one process', () => {
     );
   });
 
+  it("takes over a lock naming this pid that this process does not hold (a restarted container's)", () => {
+    writeFileSync(lockPath(), String(process.pid));
+    lock();
+    expect(() => lockDataDir(dataDir)).toThrow(DataDirLockedError);
+  });
+
   it('can be taken again once released', () => {
     lock().release();
     expect(existsSync(lockPath())).toBe(false);

@@ -21,6 +21,9 @@ export interface DataDirLock {
   release(): void;
 }
 
+/** Lock files this process holds: a lock naming our pid but not in here is a dead predecessor's. */
+const heldLocks = new Set<string>();
+
 export function lockDataDir(dataDir: string): DataDirLock {
   const path = join(dataDir, 'facilityflow.lock');
   const pid = String(process.pid);
@@ -31,8 +34,10 @@ export function lockDataDir(dataDir: string): DataDirLock {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         linkSync(draft, path);
+        heldLocks.add(path);
         const release = () => {
           process.off('exit', release);
+          heldLocks.delete(path);
           if (readLock(path) === pid) rmSync(path, { force: true });
         };
         process.on('exit', release);
@@ -41,7 +46,10 @@ export function lockDataDir(dataDir: string): DataDirLock {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
         const content = readLock(path);
         const owner = Number(content);
-        if (isAlive(owner)) throw new DataDirLockedError(dataDir, owner);
+        // After a crash a restarted container often gets the same pid back, so our own pid on a
+        // lock we do not hold is stale too.
+        const ours = owner === process.pid && !heldLocks.has(path);
+        if (!ours && isAlive(owner)) throw new DataDirLockedError(dataDir, owner);
         // Stale: remove it only if it still names the dead owner we just saw.
         if (readLock(path) === content) rmSync(path, { force: true });
       }

@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /** Column types of the database (migrations/ is the source; keep the two in step). */
 
@@ -24,7 +24,6 @@ export interface TenantsTable {
   require_if_match: Generated<boolean>;
   legal_hold: Generated<boolean>;
   pii_keys: ColumnType<string[], string[] | undefined, string[]>;
-  settings: Json<Record<string, unknown>>;
   version: ColumnType<number, number | undefined, number>;
   created_at: CreatedAt;
   updated_at: Timestamp;
@@ -138,9 +137,3 @@ export interface DB {
   audit_bulk_operations: AuditBulkOperationsTable;
   audit_permission_denials: AuditPermissionDenialsTable;
 }
-
-export type Tenant = Selectable<TenantsTable>;
-export type Person = Selectable<PeopleTable>;
-export type Role = Selectable<RolesTable>;
-export type Site = Selectable<SitesTable>;
-export type NewAuditEntry = Insertable<AuditEntriesTable>;

@@ -41,6 +41,7 @@ export function registerAuthentication(
       tenant: principal.tenant,
       actorId: principal.personId,
       tokenId: principal.tokenId,
+      tokenExpiresAt: principal.tokenExpiresAt,
       permissions: principal.permissions,
       correlationId: request.id,
       ipAddress: request.ip,
@@ -65,7 +66,7 @@ export async function requirePlatformAdmin(request: FastifyRequest): Promise<voi
   await ensurePermission(tenantContext(request), PLATFORM_ADMIN, routeAction(request));
 }
 
-/** A route guard: 403, with a PERMISSION_DENIED audit entry, unless the caller holds `permission`. */
+/** A route guard (run before body validation): 403, with a PERMISSION_DENIED audit entry, unless the caller holds `permission`. */
 export function permit(permission: string): preHandlerAsyncHookHandler {
   return async (request) => {
     await ensurePermission(tenantContext(request), permission, routeAction(request));

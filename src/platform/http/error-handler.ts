@@ -1,14 +1,21 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, errorBody } from '../errors.js';
 
 /** PostgreSQL error codes that mean the request, not the server, was wrong. */
 const PG_CLIENT_ERRORS: Record<string, AppError> = {
-  '23505': new AppError('CONFLICT'),
   '23503': new AppError('VALIDATION_ERROR', { message: 'A referenced record does not exist' }),
   '23514': new AppError('VALIDATION_ERROR', { message: 'A value is out of range' }),
   '22P02': new AppError('VALIDATION_ERROR', { message: 'A value has the wrong format' }),
   '22001': new AppError('VALIDATION_ERROR', { message: 'A value is too long' }),
+  '22021': new AppError('VALIDATION_ERROR', { message: 'Text must not contain NUL characters' }),
+  '22P05': new AppError('VALIDATION_ERROR', { message: 'Text contains an unsupported character' }),
 };
+
+/** Fastify's own client errors: malformed JSON, body too large, unsupported content type. */
+const FASTIFY_BAD_REQUEST = new Set([400, 413, 415]);
+
+/** Unique constraints are named `<table>_unique_<field>`, so a clash can name its field. */
+const UNIQUE_CONSTRAINT = /_unique_([a-z_]+)$/;
 
 /** The one place errors become responses: the envelope of SPEC §10, no internals leaked. */
 export function registerErrorHandling(app: FastifyInstance): void {
@@ -25,6 +32,16 @@ export function registerErrorHandling(app: FastifyInstance): void {
   });
 }
 
+/** Requests Fastify cannot route (a malformed URL) still get the envelope and correlation id. */
+export function sendFrameworkError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const body = errorBody(new AppError('VALIDATION_ERROR', { message: error.message }));
+  void reply.header('x-correlation-id', request.id).status(400).send(body);
+}
+
 function toAppError(error: FastifyError & { code?: string }): AppError {
   if (error instanceof AppError) return error;
   if (error.validation) {
@@ -39,10 +56,16 @@ function toAppError(error: FastifyError & { code?: string }): AppError {
       },
     });
   }
+  if (error.code === '23505') {
+    const field = UNIQUE_CONSTRAINT.exec((error as { constraint?: string }).constraint ?? '')?.[1];
+    return new AppError('CONFLICT', {
+      message: field ? `This ${field} is already taken` : 'This conflicts with an existing record',
+      ...(field ? { details: { field } } : {}),
+    });
+  }
   const pgError = error.code ? PG_CLIENT_ERRORS[error.code] : undefined;
   if (pgError) return pgError;
-  // Fastify's own 4xx (malformed JSON, body too large, bad content type): all a bad request.
-  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+  if (error.code?.startsWith('FST_') && FASTIFY_BAD_REQUEST.has(error.statusCode ?? 0)) {
     return new AppError('VALIDATION_ERROR', { message: error.message });
   }
   return new AppError('INTERNAL_ERROR');

@@ -307,6 +307,26 @@ describe('the error translator', () => {
 
   it('turns a unique violation into 409 CONFLICT without the constraint text', async () => {
     const body = expectErrorEnvelope(await app.inject({ url: '/unique' }), 409, 'CONFLICT');
-    expect(JSON.stringify(body)).not.toMatch(/tenants_slug_key|duplicate key/);
+    expect(JSON.stringify(body)).not.toMatch(/tenants_unique_slug|duplicate key/);
+    expect(body.error.details).toEqual({ field: 'slug' });
+  });
+});
+
+describe('input PostgreSQL or the router cannot take', () => {
+  it('answers NUL characters in text with 400, in a body and in a query string', async () => {
+    const body = await call(t, tenant.adminToken, {
+      method: 'POST',
+      url: '/api/v1/people',
+      payload: { login: 'nul.byte', name: 'x\u0000y' },
+    });
+    expectErrorEnvelope(body, 400, 'VALIDATION_ERROR');
+    const query = await call(t, tenant.adminToken, { method: 'GET', url: '/api/v1/people?q=%00' });
+    expectErrorEnvelope(query, 400, 'VALIDATION_ERROR');
+  });
+
+  it('answers a malformed URL with the envelope and a correlation id', async () => {
+    const response = await call(t, tenant.adminToken, { method: 'GET', url: '/api/v1/people/%zz' });
+    expectErrorEnvelope(response, 400, 'VALIDATION_ERROR');
+    expect(response.headers['x-correlation-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 });

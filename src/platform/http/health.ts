@@ -22,14 +22,21 @@ export function registerHealthRoutes(
   });
 }
 
+const PROBE_TIMEOUT_MS = 2000;
+
 async function probe(check: () => Promise<unknown>): Promise<Check> {
+  let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
       check(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref()),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), PROBE_TIMEOUT_MS);
+      }),
     ]);
     return 'ok';
   } catch {
     return 'down';
+  } finally {
+    clearTimeout(timer);
   }
 }

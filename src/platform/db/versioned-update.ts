@@ -1,0 +1,65 @@
+import { sql, type Updateable } from 'kysely';
+import { AppError, notFound } from '../errors.js';
+import { versionConflict, type ExpectedVersion } from '../optimistic-lock.js';
+import type { DB } from './tables.js';
+import type { Tx } from './transactions.js';
+
+/** Tables whose rows carry `version`, `updated_at` and `updated_by`. */
+export type VersionedTable = 'people' | 'roles' | 'sites';
+
+type Row = Record<string, unknown>;
+
+export interface VersionedUpdate<T extends VersionedTable> {
+  table: T;
+  tenantId: string;
+  id: string;
+  expected: ExpectedVersion | null;
+  set: Updateable<DB[T]>;
+  actorId: string | null;
+  /** For the 404 message: "Person not found". */
+  entityName: string;
+  /** Soft-deleted rows count as missing. */
+  softDeleted?: boolean;
+}
+
+/**
+ * One conditional statement (SPEC §5): locks the row only if it is at the expected version,
+ * applies `set` with version + 1, and returns the row before and after. Zero rows means missing
+ * (404) or moved on (409/412); a second query tells which.
+ */
+export async function updateVersioned<T extends VersionedTable>(
+  tx: Tx,
+  update: VersionedUpdate<T>,
+): Promise<{ before: Row; after: Row }> {
+  const live = update.softDeleted ? sql`and deleted_at is null` : sql``;
+  const versionGuard = update.expected ? sql`and version = ${update.expected.version}` : sql``;
+  const assignments = Object.entries(update.set as Row)
+    .filter(([, value]) => value !== undefined)
+    .map(([column, value]) => sql`${sql.ref(column)} = ${value}`);
+  const table = sql.table(update.table);
+  const { rows } = await sql<{ before: Row; after: Row }>`
+    with old as (
+      select * from ${table}
+      where tenant_id = ${update.tenantId} and id = ${update.id} ${live} ${versionGuard}
+      for update
+    )
+    update ${table} as target
+    set ${sql.join([
+      ...assignments,
+      sql`version = old.version + 1`,
+      sql`updated_at = now()`,
+      sql`updated_by = ${update.actorId}`,
+    ])}
+    from old
+    where target.tenant_id = old.tenant_id and target.id = old.id
+    returning to_jsonb(old) as before, to_jsonb(target) as after`.execute(tx);
+  if (rows[0]) return rows[0];
+
+  const { rows: current } = await sql<{ version: number }>`
+    select version from ${table}
+    where tenant_id = ${update.tenantId} and id = ${update.id} ${live}`.execute(tx);
+  const version = current[0]?.version;
+  if (version === undefined) throw notFound(update.entityName);
+  if (update.expected) throw versionConflict(update.expected, version);
+  throw new AppError('INTERNAL_ERROR');
+}
