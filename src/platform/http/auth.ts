@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest, preValidationAsyncHookHandler } from 'fastify';
 import type { Kysely } from 'kysely';
 import { authenticate } from '../auth/authenticate.js';
 import { ensurePermission } from '../auth/permissions.js';
@@ -67,7 +67,7 @@ export async function requirePlatformAdmin(request: FastifyRequest): Promise<voi
 }
 
 /** A route guard (run before body validation): 403, with a PERMISSION_DENIED audit entry, unless the caller holds `permission`. */
-export function permit(permission: string): preHandlerAsyncHookHandler {
+export function permit(permission: string): preValidationAsyncHookHandler {
   return async (request) => {
     await ensurePermission(tenantContext(request), permission, routeAction(request));
   };
