@@ -1,3 +1,16 @@
+import { AppError } from './errors.js';
+
+/** Pages reachable by offset (SPEC §9); deeper ones only by cursor. */
+export const MAX_OFFSET_PAGE = 40;
+
+export function assertOffsetPage(page: number): void {
+  if (page > MAX_OFFSET_PAGE) {
+    throw new AppError('CURSOR_REQUIRED', {
+      details: { max_offset_page: MAX_OFFSET_PAGE },
+    });
+  }
+}
+
 export interface Page<T> {
   data: T[];
   pagination: {

@@ -22,7 +22,7 @@ export const RecordFields = {
 export const VersionField = Type.Optional(Type.Integer({ minimum: 1 }));
 
 export const PageQuery = {
-  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 40, default: 1 })),
+  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
   page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })),
 };
 

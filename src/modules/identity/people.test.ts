@@ -117,6 +117,11 @@ describe('people', () => {
       url: '/api/v1/people?page_size=500',
     });
     expect(bad.statusCode).toBe(400);
+    const last = await call(t, tenant.adminToken, { method: 'GET', url: '/api/v1/people?page=40' });
+    expect(last.statusCode).toBe(200);
+    const deep = await call(t, tenant.adminToken, { method: 'GET', url: '/api/v1/people?page=41' });
+    expect(deep.statusCode).toBe(400);
+    expect(deep.data.error).toMatchObject({ code: 'CURSOR_REQUIRED' });
   });
 
   it("treats another tenant's person as missing: 404 on read, update and delete", async () => {

@@ -1,7 +1,7 @@
 import type { RequestContext } from '../../platform/context.js';
 import { withTenantTx } from '../../platform/db/transactions.js';
 import { notFound } from '../../platform/errors.js';
-import { offsetPage, type Page } from '../../platform/pagination.js';
+import { assertOffsetPage, offsetPage, type Page } from '../../platform/pagination.js';
 import { findPerson, selectPeople } from './repository.js';
 import type { ListPeopleFilter, PersonRecord } from './schemas.js';
 
@@ -17,6 +17,7 @@ export async function listPeople(
 ): Promise<Page<PersonRecord>> {
   const page = filter.page ?? 1;
   const pageSize = filter.page_size ?? 25;
+  assertOffsetPage(page);
   return withTenantTx(ctx, async (tx) => {
     let query = selectPeople(tx).where('p.tenant_id', '=', ctx.tenantId);
     if (filter.site_id) query = query.where('p.site_id', '=', filter.site_id);
