@@ -1,7 +1,9 @@
 import type { Migration } from 'kysely';
 import * as foundation from './0001_foundation.js';
+import * as records from './0002_records.js';
 
 /** Every migration, in order. Listed statically so they run the same under tsx, vitest and node. */
 export const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
+  '0002_records': records,
 };

@@ -5,7 +5,15 @@ import Fastify, { LogController, type FastifyInstance, type FastifyRequest } fro
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { identityRoutes } from './modules/identity/index.js';
+import { siteRoutes } from './modules/sites/index.js';
+import { vendorRoutes } from './modules/vendors/index.js';
+import { assetRoutes } from './modules/assets/index.js';
+import { workOrderRoutes } from './modules/work-orders/index.js';
+import { taskRoutes } from './modules/tasks/index.js';
+import { attendanceRoutes } from './modules/attendance/index.js';
+import { ticketRoutes } from './modules/tickets/index.js';
 import type { Database } from './platform/db/database.js';
+import { loadCursorKey } from './platform/db/secrets.js';
 import { registerAuthentication } from './platform/http/auth.js';
 import { correlationIdOf } from './platform/http/correlation.js';
 import { registerErrorHandling, sendFrameworkError } from './platform/http/error-handler.js';
@@ -57,6 +65,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   app.decorate('database', deps.database);
+  const cursorKey = await loadCursorKey(deps.database.db);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-correlation-id', request.id);
@@ -85,8 +94,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       registerAuthentication(api, {
         db: deps.database.db,
         platformAdminToken: deps.platformAdminToken,
+        cursorKey,
       });
       await api.register(identityRoutes);
+      await api.register(siteRoutes);
+      await api.register(vendorRoutes);
+      await api.register(assetRoutes);
+      await api.register(workOrderRoutes);
+      await api.register(taskRoutes);
+      await api.register(attendanceRoutes);
+      await api.register(ticketRoutes);
     },
     { prefix: '/api/v1' },
   );

@@ -11,6 +11,7 @@ import {
 } from '../modules/identity/index.js';
 import { creationChanges, recordAudit } from '../platform/audit/record-audit.js';
 import type { RequestContext } from '../platform/context.js';
+import { loadCursorKey } from '../platform/db/secrets.js';
 import type { DB } from '../platform/db/tables.js';
 import { withPlatformTxBypassingRls, withTenantTx } from '../platform/db/transactions.js';
 import { DEMO_PEOPLE, DEMO_ROLES, DEMO_SITES, DEMO_TENANT } from './demo-data.js';
@@ -43,6 +44,7 @@ export async function seedDemo(db: Kysely<DB>): Promise<DemoTokens | null> {
     correlationId: randomUUID(),
     ipAddress: null,
     userAgent: 'facilityflow seed',
+    cursorKey: await loadCursorKey(db),
   };
 
   const siteIds = await seedSites(ctx);

@@ -19,6 +19,8 @@ export interface RequestContext extends TenantScope {
   readonly correlationId: string;
   readonly ipAddress: string | null;
   readonly userAgent: string | null;
+  /** Signs and checks pagination cursors. */
+  readonly cursorKey: Buffer;
 }
 
 /** Where an audit entry comes from: a request, or a platform action on a tenant's behalf. */

@@ -56,6 +56,14 @@ export function notFound(entity: string): AppError {
   return new AppError('ENTITY_NOT_FOUND', { message: `${entity} not found` });
 }
 
+/** A 400 for one field, shaped like the schema validator's errors. */
+export function invalidField(field: string, message: string): AppError {
+  return new AppError('VALIDATION_ERROR', {
+    message: `Invalid ${field}: ${message}`,
+    details: { errors: [{ path: `/${field}`, message }] },
+  });
+}
+
 export interface ErrorBody {
   error: { code: string; message: string; details?: Record<string, unknown> };
   status: number;

@@ -6,6 +6,12 @@ export const Uuid = Type.String({ format: 'uuid' });
 export const Timestamp = Type.Unsafe<string | Date>(Type.String({ format: 'date-time' }));
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
+export const PRIORITIES = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
+export const Priority = Type.Enum(PRIORITIES);
+
+/** Required text of bounded length. */
+export const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength });
+
 export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 
 export const RecordFields = {
@@ -27,11 +33,15 @@ export const PageQuery = {
 };
 
 export const Pagination = Type.Object({
-  type: Type.String(),
+  type: Type.Union([Type.Literal('offset'), Type.Literal('cursor')]),
   page: Type.Integer(),
   page_size: Type.Integer(),
   total_count: Type.Integer(),
+  total_count_estimated: Type.Boolean(),
   total_pages: Type.Integer(),
   has_next: Type.Boolean(),
   has_previous: Type.Boolean(),
+  next_cursor: Nullable(Type.String()),
 });
+
+export const IfMatchHeader = Type.Object({ 'if-match': Type.Optional(Type.String()) });

@@ -1,8 +1,12 @@
+import { sql } from 'kysely';
 import type { RequestContext } from '../../platform/context.js';
 import { withTenantTx } from '../../platform/db/transactions.js';
 import { notFound } from '../../platform/errors.js';
-import { assertOffsetPage, offsetPage, type Page } from '../../platform/pagination.js';
-import { findPerson, selectPeople } from './repository.js';
+import type { Page } from '../../platform/pagination.js';
+import { COMMON_SORTS, equals, sortByColumn } from '../../platform/records/filters.js';
+import { listRecords } from '../../platform/records/read-records.js';
+import type { ListSpec, RecordTable } from '../../platform/records/record-table.js';
+import { findPerson } from './repository.js';
 import type { ListPeopleFilter, PersonRecord } from './schemas.js';
 
 export async function getPerson(ctx: RequestContext, id: string): Promise<PersonRecord> {
@@ -11,35 +15,41 @@ export async function getPerson(ctx: RequestContext, id: string): Promise<Person
   return person;
 }
 
-export async function listPeople(
+const PEOPLE: RecordTable = {
+  table: 'people',
+  entityType: 'person',
+  entityName: 'Person',
+  columns: ['login', 'name', 'email', 'phone', 'site_id', 'is_active'],
+  computed: {
+    role_ids: sql`array(
+      select role_id from person_roles pr
+      where pr.tenant_id = r.tenant_id and pr.person_id = r.id order by role_id)`,
+  },
+};
+
+const PEOPLE_LIST: ListSpec = {
+  sorts: {
+    ...COMMON_SORTS,
+    name: sortByColumn('name', 'text'),
+    login: sortByColumn('login', 'text'),
+  },
+  defaultSort: 'name',
+  filters: {
+    site_id: equals('site_id'),
+    is_active: equals('is_active'),
+    q: (text: string) => {
+      const pattern = `%${text.replace(/[\\%_]/g, '\\$&')}%`;
+      return sql`(r.name ilike ${pattern} or r.login ilike ${pattern})`;
+    },
+  },
+};
+
+export function listPeople(
   ctx: RequestContext,
   filter: ListPeopleFilter,
 ): Promise<Page<PersonRecord>> {
-  const page = filter.page ?? 1;
-  const pageSize = filter.page_size ?? 25;
-  assertOffsetPage(page);
-  return withTenantTx(ctx, async (tx) => {
-    let query = selectPeople(tx).where('p.tenant_id', '=', ctx.tenantId);
-    if (filter.site_id) query = query.where('p.site_id', '=', filter.site_id);
-    if (filter.is_active !== undefined) query = query.where('p.is_active', '=', filter.is_active);
-    if (filter.q) {
-      const pattern = `%${filter.q.replace(/[\\%_]/g, '\\$&')}%`;
-      query = query.where((eb) =>
-        eb.or([eb('p.name', 'ilike', pattern), eb('p.login', 'ilike', pattern)]),
-      );
-    }
-    const [rows, count] = await Promise.all([
-      query
-        .orderBy('p.name')
-        .orderBy('p.id')
-        .limit(pageSize)
-        .offset((page - 1) * pageSize)
-        .execute(),
-      query
-        .clearSelect()
-        .select((eb) => eb.fn.countAll<number>().as('total'))
-        .executeTakeFirstOrThrow(),
-    ]);
-    return offsetPage(rows as PersonRecord[], count.total, page, pageSize);
-  });
+  return withTenantTx(
+    ctx,
+    (tx) => listRecords(tx, ctx, PEOPLE, PEOPLE_LIST, filter) as Promise<Page<PersonRecord>>,
+  );
 }

@@ -1,13 +1,13 @@
 import { Type, type Static } from 'typebox';
 import {
   Nullable,
-  PageQuery,
   Pagination,
   RecordFields,
   Timestamp,
   Uuid,
   VersionField,
 } from '../../platform/schemas.js';
+import { ListQuery } from '../../platform/records/list-query.js';
 
 const Login = Type.String({ minLength: 2, maxLength: 64, pattern: '^[A-Za-z0-9._@-]+$' });
 const Name = Type.String({ minLength: 1, maxLength: 200 });
@@ -56,14 +56,9 @@ export const UpdatePersonBody = Type.Object(
 );
 export type UpdatePersonInput = Static<typeof UpdatePersonBody>;
 
-export const ListPeopleQuery = Type.Object(
-  {
-    ...PageQuery,
-    site_id: Type.Optional(Uuid),
-    is_active: Type.Optional(Type.Boolean()),
-    q: Type.Optional(Type.String({ maxLength: 200 })),
-  },
-  { additionalProperties: false },
+export const ListPeopleQuery = ListQuery(
+  { site_id: Uuid, is_active: Type.Boolean(), q: Type.String({ maxLength: 200 }) },
+  ['name', 'login', 'created_at', 'updated_at'],
 );
 export type ListPeopleFilter = Static<typeof ListPeopleQuery>;
 

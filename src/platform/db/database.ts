@@ -11,6 +11,8 @@ import type { DB } from './tables.js';
 // Return int8 (counts) and numeric as numbers: every value we count or sum fits in a double.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
+// A calendar date stays the text it is: a Date would shift it through the process's time zone.
+pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
 
 /**
  * How long a query waits for a free connection. Bounded so that a transaction opened inside

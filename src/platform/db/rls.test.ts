@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type Insertable, type RawBuilder } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, call, type TestApp } from '../../../test/app.js';
 import { createPersonWith, createTenant, type TestTenant } from '../../../test/factories.js';
+import { RECORD_TABLES } from '../../../migrations/0002_records.js';
 import { recordAudit } from '../audit/record-audit.js';
 import type { AuditSource } from '../context.js';
+import type { DB } from './tables.js';
 import { withPlatformTxBypassingRls, withTenantTx, type Tx } from './transactions.js';
 
 /**
@@ -30,6 +32,7 @@ const TENANT_TABLES = [
   'audit_state_transitions',
   'audit_bulk_operations',
   'audit_permission_denials',
+  ...RECORD_TABLES,
 ];
 
 type Row = Record<string, unknown>;
@@ -65,12 +68,58 @@ async function addRowsToEveryTable(tenant: TestTenant): Promise<void> {
     payload: { login: 'never-created', name: 'Never Created' },
   });
   expect(denied.statusCode, denied.body).toBe(403);
-  await withPlatformTxBypassingRls(t.database.db, (tx) =>
-    tx
-      .insertInto('sites')
-      .values({ tenant_id: tenant.id, code: 'HQ', name: 'Head office', timezone: 'UTC' })
-      .execute(),
-  );
+  await withPlatformTxBypassingRls(t.database.db, async (tx) => {
+    const tenant_id = tenant.id;
+    const insert = async <T extends keyof DB & string>(table: T, values: Insertable<DB[T]>) =>
+      (
+        (await tx
+          .insertInto(table)
+          .values(values as never)
+          .returning('id' as never)
+          .executeTakeFirstOrThrow()) as unknown as { id: string }
+      ).id;
+    const site_id = await insert('sites', {
+      tenant_id,
+      code: 'HQ',
+      name: 'Head office',
+      timezone: 'UTC',
+    });
+    await tx
+      .insertInto('tenant_counters')
+      .values({ tenant_id, name: 'work_order', value: 1 })
+      .execute();
+    const vendor_id = await insert('vendors', { tenant_id, code: 'V1', name: 'Vendor' });
+    const asset_id = await insert('assets', { tenant_id, code: 'A1', name: 'Boiler', site_id });
+    const work_order_id = await insert('work_orders', {
+      tenant_id,
+      number: 'WO-000001',
+      title: 'Fix boiler',
+      site_id,
+      asset_id,
+      vendor_id,
+    });
+    await insert('work_order_line_items', {
+      tenant_id,
+      work_order_id,
+      seq: 1,
+      description: 'Check',
+    });
+    const template_id = await insert('task_templates', { tenant_id, name: 'Daily round' });
+    await insert('tasks', {
+      tenant_id,
+      number: 'TSK-000001',
+      template_id,
+      title: 'Round',
+      site_id,
+    });
+    await insert('attendance_records', {
+      tenant_id,
+      person_id: tenant.adminId,
+      site_id,
+      work_date: '2026-11-02',
+    });
+    await insert('tickets', { tenant_id, number: 'T00001', title: 'Leak' });
+  });
   const source: AuditSource = {
     tenantId: tenant.id,
     tenant: { retentionDays: 90, requireIfMatch: false, piiKeys: [] },

@@ -125,6 +125,134 @@ export interface AuditPermissionDenialsTable {
   risk_level: string;
 }
 
+/** A record of SPEC §4: versioned, and soft-deleted. */
+interface LiveRecord extends Versioned {
+  tenant_id: string;
+  id: Generated<string>;
+  deleted_at: Date | null;
+}
+
+type Priority = ColumnType<string, string | undefined, string>;
+type Status = ColumnType<string, string | undefined, string>;
+type StatusChangedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export interface PlatformSecretsTable {
+  name: string;
+  value: string;
+}
+
+export interface TenantCountersTable {
+  tenant_id: string;
+  name: string;
+  value: number;
+}
+
+export interface VendorsTable extends LiveRecord {
+  code: string;
+  name: string;
+  email: string | null;
+  phone: string | null;
+}
+
+export interface AssetsTable extends LiveRecord {
+  code: string;
+  name: string;
+  site_id: string;
+  category: string | null;
+}
+
+export interface WorkOrdersTable extends LiveRecord {
+  number: string;
+  title: string;
+  description: string | null;
+  site_id: string;
+  asset_id: string | null;
+  vendor_id: string | null;
+  assigned_to: string | null;
+  priority: Priority;
+  status: Status;
+  planned_at: Date | string | null;
+  due_at: Date | string | null;
+  status_changed_at: StatusChangedAt;
+}
+
+export interface WorkOrderLineItemsTable extends LiveRecord {
+  work_order_id: string;
+  seq: number;
+  description: string;
+  mandatory: Generated<boolean>;
+  answer: string | null;
+  done: Generated<boolean>;
+}
+
+export interface TaskTemplatesTable extends LiveRecord {
+  name: string;
+  description: string | null;
+  site_id: string | null;
+  requires_observation: Generated<boolean>;
+  requires_meter_reading: Generated<boolean>;
+  requires_photo: Generated<boolean>;
+  grace_minutes: Generated<number>;
+}
+
+export interface MeterReading {
+  meter: string;
+  value: number;
+  unit: string;
+  recorded_at: string;
+}
+
+export interface TasksTable extends LiveRecord {
+  number: string;
+  template_id: string | null;
+  title: string;
+  description: string | null;
+  site_id: string;
+  assignee_id: string | null;
+  priority: Priority;
+  status: Status;
+  planned_at: Date | string | null;
+  due_at: Date | string | null;
+  grace_minutes: Generated<number>;
+  started_at: Date | string | null;
+  completed_at: Date | string | null;
+  observations: Json<string[]>;
+  meter_readings: Json<MeterReading[]>;
+  photo_count: Generated<number>;
+  requires_observation: Generated<boolean>;
+  requires_meter_reading: Generated<boolean>;
+  requires_photo: Generated<boolean>;
+  status_changed_at: StatusChangedAt;
+}
+
+export interface AttendanceRecordsTable extends LiveRecord {
+  person_id: string;
+  site_id: string;
+  /** `YYYY-MM-DD`: dates are read as text, never shifted through a time zone. */
+  work_date: string;
+  punch_in_at: Date | string | null;
+  punch_out_at: Date | string | null;
+  location: NullableJson<{ lat: number; lng: number }>;
+  status: Status;
+  adjustment_reason: string | null;
+  remarks: string | null;
+  status_changed_at: StatusChangedAt;
+}
+
+export interface TicketsTable extends LiveRecord {
+  number: string;
+  title: string;
+  description: string | null;
+  category: string | null;
+  site_id: string | null;
+  requester_id: string | null;
+  assignee_id: string | null;
+  priority: Priority;
+  status: Status;
+  due_at: Date | string | null;
+  status_changed_at: StatusChangedAt;
+}
+
 export interface DB {
   tenants: TenantsTable;
   sites: SitesTable;
@@ -136,4 +264,14 @@ export interface DB {
   audit_state_transitions: AuditStateTransitionsTable;
   audit_bulk_operations: AuditBulkOperationsTable;
   audit_permission_denials: AuditPermissionDenialsTable;
+  platform_secrets: PlatformSecretsTable;
+  tenant_counters: TenantCountersTable;
+  vendors: VendorsTable;
+  assets: AssetsTable;
+  work_orders: WorkOrdersTable;
+  work_order_line_items: WorkOrderLineItemsTable;
+  task_templates: TaskTemplatesTable;
+  tasks: TasksTable;
+  attendance_records: AttendanceRecordsTable;
+  tickets: TicketsTable;
 }

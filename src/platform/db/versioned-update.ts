@@ -1,11 +1,22 @@
-import { sql, type Updateable } from 'kysely';
+import { sql, type RawBuilder, type Updateable } from 'kysely';
 import { AppError, notFound } from '../errors.js';
 import { versionConflict, type ExpectedVersion } from '../optimistic-lock.js';
 import type { DB } from './tables.js';
 import type { Tx } from './transactions.js';
 
 /** Tables whose rows carry `version`, `updated_at` and `updated_by`. */
-export type VersionedTable = 'people' | 'roles' | 'sites';
+export type VersionedTable =
+  | 'people'
+  | 'roles'
+  | 'sites'
+  | 'vendors'
+  | 'assets'
+  | 'work_orders'
+  | 'work_order_line_items'
+  | 'task_templates'
+  | 'tasks'
+  | 'attendance_records'
+  | 'tickets';
 
 type Row = Record<string, unknown>;
 
@@ -20,12 +31,15 @@ export interface VersionedUpdate<T extends VersionedTable> {
   entityName: string;
   /** Soft-deleted rows count as missing. */
   softDeleted?: boolean;
+  /** A row matching this condition (over bare columns) refuses the write with `error`. */
+  frozen?: { condition: RawBuilder<boolean>; error: () => AppError } | undefined;
 }
 
 /**
- * One conditional statement (SPEC §5): locks the row only if it is at the expected version,
+ * One conditional statement (SPEC §5): locks the row only if it is at the expected version (and
+ * not frozen),
  * applies `set` with version + 1, and returns the row before and after. Zero rows means missing
- * (404) or moved on (409/412); a second query tells which.
+ * (404), frozen (its error) or moved on (409/412); a second query tells which.
  */
 export async function updateVersioned<T extends VersionedTable>(
   tx: Tx,
@@ -33,6 +47,7 @@ export async function updateVersioned<T extends VersionedTable>(
 ): Promise<{ before: Row; after: Row }> {
   const live = update.softDeleted ? sql`and deleted_at is null` : sql``;
   const versionGuard = update.expected ? sql`and version = ${update.expected.version}` : sql``;
+  const frozen = update.frozen?.condition ?? sql<boolean>`false`;
   const assignments = Object.entries(update.set as Row)
     .filter(([, value]) => value !== undefined)
     .map(([column, value]) => sql`${sql.ref(column)} = ${value}`);
@@ -41,6 +56,7 @@ export async function updateVersioned<T extends VersionedTable>(
     with old as (
       select * from ${table}
       where tenant_id = ${update.tenantId} and id = ${update.id} ${live} ${versionGuard}
+        and not (${frozen})
       for update
     )
     update ${table} as target
@@ -55,11 +71,12 @@ export async function updateVersioned<T extends VersionedTable>(
     returning to_jsonb(old) as before, to_jsonb(target) as after`.execute(tx);
   if (rows[0]) return rows[0];
 
-  const { rows: current } = await sql<{ version: number }>`
-    select version from ${table}
+  const { rows: current } = await sql<{ version: number; frozen: boolean }>`
+    select version, (${frozen}) as frozen from ${table}
     where tenant_id = ${update.tenantId} and id = ${update.id} ${live}`.execute(tx);
   const version = current[0]?.version;
   if (version === undefined) throw notFound(update.entityName);
+  if (current[0]?.frozen && update.frozen) throw update.frozen.error();
   if (update.expected) throw versionConflict(update.expected, version);
   throw new AppError('INTERNAL_ERROR');
 }

@@ -20,7 +20,7 @@ declare module 'fastify' {
 /** Every route registered in this scope requires a valid bearer token. */
 export function registerAuthentication(
   app: FastifyInstance,
-  options: { db: Kysely<DB>; platformAdminToken: string | undefined },
+  options: { db: Kysely<DB>; platformAdminToken: string | undefined; cursorKey: Buffer },
 ): void {
   app.decorateRequest('ctx', null);
   app.decorateRequest('isPlatformAdmin', false);
@@ -46,6 +46,7 @@ export function registerAuthentication(
       correlationId: request.id,
       ipAddress: request.ip,
       userAgent: request.headers['user-agent'] ?? null,
+      cursorKey: options.cursorKey,
     };
   });
 }

@@ -1,0 +1,76 @@
+import { sql, type RawBuilder } from 'kysely';
+import type { RequestContext } from '../context.js';
+import { cursorScope } from '../cursor.js';
+import type { Tx } from '../db/transactions.js';
+import { AppError } from '../errors.js';
+import { keysetPage, type Page, type PageRequest } from '../pagination.js';
+import type { ListSpec, RecordRow, RecordTable } from './record-table.js';
+
+const COMMON_COLUMNS = [
+  'id',
+  'tenant_id',
+  'version',
+  'created_at',
+  'updated_at',
+  'created_by',
+  'updated_by',
+];
+
+/** `r.id, r.tenant_id, ..., <computed> as name`: what every read of a record returns. */
+export function recordColumns(table: RecordTable): RawBuilder<unknown> {
+  return sql.join([
+    ...[...COMMON_COLUMNS, ...table.columns].map((name) => sql.ref(`r.${name}`)),
+    ...Object.entries(table.computed ?? {}).map(
+      ([name, expression]) => sql`${expression} as ${sql.id(name)}`,
+    ),
+  ]);
+}
+
+/** A live (not deleted) record of the tenant, or undefined. */
+export async function findRecord(
+  tx: Tx,
+  table: RecordTable,
+  tenantId: string,
+  id: string,
+): Promise<RecordRow | undefined> {
+  const { rows } = await sql<RecordRow>`
+    select ${recordColumns(table)} from ${sql.table(table.table)} r
+    where r.tenant_id = ${tenantId} and r.id = ${id} and r.deleted_at is null`.execute(tx);
+  return rows[0];
+}
+
+export type ListRequest = PageRequest & { sort?: string | undefined } & Record<string, unknown>;
+
+/** One page of a tenant's live records, filtered and sorted as `spec` allows. */
+export async function listRecords(
+  tx: Tx,
+  ctx: Pick<RequestContext, 'tenantId' | 'cursorKey'>,
+  table: RecordTable,
+  spec: ListSpec,
+  request: ListRequest,
+): Promise<Page<RecordRow>> {
+  const { page, page_size: pageSize, cursor, sort = spec.defaultSort, ...filterValues } = request;
+  const descending = sort.startsWith('-');
+  const sortKey = spec.sorts[descending ? sort.slice(1) : sort];
+  if (!sortKey) throw new AppError('VALIDATION_ERROR', { message: `Unknown sort key ${sort}` });
+
+  const conditions = [sql`r.tenant_id = ${ctx.tenantId}`, sql`r.deleted_at is null`];
+  const filters: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(filterValues)) {
+    if (value === undefined) continue;
+    const filter = spec.filters[name] as ((value: unknown) => RawBuilder<unknown>) | undefined;
+    if (!filter) throw new AppError('VALIDATION_ERROR', { message: `Unknown filter ${name}` });
+    conditions.push(filter(value));
+    filters[name] = value;
+  }
+  return keysetPage(tx, {
+    from: sql`from ${sql.table(table.table)} r where ${sql.join(conditions, sql` and `)}`,
+    select: recordColumns(table),
+    id: sql.ref('r.id'),
+    sort: sortKey,
+    descending,
+    request: { page, page_size: pageSize, cursor },
+    cursorKey: ctx.cursorKey,
+    scope: cursorScope({ tenant: ctx.tenantId, list: table.table, sort, filters }),
+  });
+}

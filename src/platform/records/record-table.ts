@@ -1,0 +1,34 @@
+import type { RawBuilder } from 'kysely';
+import type { AppError } from '../errors.js';
+import type { SortKey } from '../pagination.js';
+
+/**
+ * How one kind of record (SPEC §4) is stored: enough for the generic reads and writes of
+ * `records/` to serve it. Every such table has `tenant_id`, `id`, `version`, the created/updated
+ * stamps and `deleted_at` (soft delete).
+ */
+export interface RecordTable {
+  table: string;
+  /** The audit entries' `entity_type`: `work_order`. */
+  entityType: string;
+  /** For messages: "Work order not found". */
+  entityName: string;
+  /** The record's own columns, returned on every read after the common ones. */
+  columns: readonly string[];
+  /** Columns stored as jsonb: written as JSON text (an array would otherwise go as a SQL array). */
+  jsonColumns?: readonly string[];
+  /** Fields read through an expression of the row `r` (a sub-collection, a derived flag). */
+  computed?: Readonly<Record<string, RawBuilder<unknown>>>;
+  /** A record in this state refuses every change and deletion (the condition names bare columns). */
+  frozen?: { condition: RawBuilder<boolean>; error: () => AppError };
+}
+
+/** How a list of one kind of record filters and sorts. Expressions are over the row `r`. */
+export interface ListSpec {
+  sorts: Readonly<Record<string, SortKey>>;
+  /** `created_at` or `-created_at` (descending). */
+  defaultSort: string;
+  filters: Readonly<Record<string, (value: never) => RawBuilder<unknown>>>;
+}
+
+export type RecordRow = Record<string, unknown>;
