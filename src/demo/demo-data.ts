@@ -1,3 +1,5 @@
+import type { Polygon } from '../modules/sites/index.js';
+
 /** The demo tenant: a facility-management company with three sites and four kinds of staff. */
 
 export const DEMO_TENANT = {
@@ -6,7 +8,7 @@ export const DEMO_TENANT = {
   admin: { login: 'alex.admin', name: 'Alex Admin', email: 'alex.admin@acme.example' },
 };
 
-const square = (lng: number, lat: number, half: number) => ({
+const square = (lng: number, lat: number, half: number): Polygon => ({
   type: 'Polygon',
   coordinates: [
     [

@@ -9,12 +9,13 @@ import {
   createTenant,
   createToken,
 } from '../modules/identity/index.js';
-import { creationChanges, recordAudit } from '../platform/audit/record-audit.js';
+import { sites } from '../modules/sites/index.js';
 import type { RequestContext } from '../platform/context.js';
 import { loadCursorKey } from '../platform/db/secrets.js';
 import type { DB } from '../platform/db/tables.js';
-import { withPlatformTxBypassingRls, withTenantTx } from '../platform/db/transactions.js';
+import { withPlatformTxBypassingRls } from '../platform/db/transactions.js';
 import { DEMO_PEOPLE, DEMO_ROLES, DEMO_SITES, DEMO_TENANT } from './demo-data.js';
+import { seedRecords } from './seed-records.js';
 
 export type DemoTokens = Record<string, { login: string; token: string }>;
 
@@ -53,6 +54,7 @@ export async function seedDemo(db: Kysely<DB>): Promise<DemoTokens | null> {
   for (const role of DEMO_ROLES) {
     roleIds[role.name] = (await createRole(ctx, role)).id;
   }
+  const personIds: Record<string, string> = {};
   for (const person of DEMO_PEOPLE) {
     const record = await createPerson(ctx, {
       login: person.login,
@@ -62,39 +64,20 @@ export async function seedDemo(db: Kysely<DB>): Promise<DemoTokens | null> {
       site_id: siteIds[person.site] ?? null,
       role_ids: [roleIds[person.role]!],
     });
+    personIds[person.login] = record.id;
     if (!tokens[person.role]) {
       const issued = await createToken(ctx, { person_id: record.id, name: 'demo token' });
       tokens[person.role] = { login: person.login, token: issued.token };
     }
   }
+  await seedRecords(ctx, { siteIds, personIds });
   return tokens;
 }
 
 async function seedSites(ctx: RequestContext): Promise<Record<string, string>> {
-  return withTenantTx(ctx, async (tx) => {
-    const ids: Record<string, string> = {};
-    for (const site of DEMO_SITES) {
-      const { id } = await tx
-        .insertInto('sites')
-        .values({
-          ...site,
-          geofence: site.geofence ? JSON.stringify(site.geofence) : null,
-          tenant_id: ctx.tenantId,
-          created_by: ctx.actorId,
-          updated_by: ctx.actorId,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      ids[site.code] = id;
-      await recordAudit(tx, ctx, {
-        eventType: 'CREATED',
-        entityType: 'site',
-        entityId: id,
-        changes: creationChanges(site),
-      });
-    }
-    return ids;
-  });
+  const ids: Record<string, string> = {};
+  for (const site of DEMO_SITES) ids[site.code] = (await sites.create(ctx, site)).id as string;
+  return ids;
 }
 
 /** Demo tokens are kept beside the embedded data so every `npm start` can print them again. */

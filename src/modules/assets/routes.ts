@@ -1,3 +1,16 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { recordRoutes } from '../../platform/http/record-routes.js';
+import { assets } from './asset-records.js';
+import { AssetSchema, CreateAssetBody, ListAssetsQuery, UpdateAssetBody } from './schemas.js';
 
-export const assetRoutes: FastifyPluginAsyncTypebox = async () => {};
+export const assetRoutes = recordRoutes({
+  path: '/assets',
+  tag: 'assets',
+  schemas: {
+    record: AssetSchema,
+    create: CreateAssetBody,
+    update: UpdateAssetBody,
+    listQuery: ListAssetsQuery,
+  },
+  permissions: { create: 'assets.manage', update: 'assets.manage', delete: 'assets.manage' },
+  service: assets,
+});

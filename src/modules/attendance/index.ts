@@ -1,1 +1,9 @@
 export { attendanceRoutes } from './routes.js';
+export { attendance, ATTENDANCE } from './attendance-records.js';
+export {
+  ATTENDANCE_STATUSES,
+  Location,
+  type AttendanceRecord,
+  type CreateAttendanceInput,
+  type UpdateAttendanceInput,
+} from './schemas.js';

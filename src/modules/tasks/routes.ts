@@ -1,3 +1,52 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { recordRoutes } from '../../platform/http/record-routes.js';
+import {
+  CreateTaskBody,
+  CreateTaskTemplateBody,
+  ListTasksQuery,
+  ListTaskTemplatesQuery,
+  TaskSchema,
+  TaskTemplateSchema,
+  UpdateTaskBody,
+  UpdateTaskTemplateBody,
+} from './schemas.js';
+import { tasks } from './task-records.js';
+import { taskTemplates } from './task-template-records.js';
 
-export const taskRoutes: FastifyPluginAsyncTypebox = async () => {};
+const PERMISSIONS = {
+  view: 'tasks.view',
+  create: 'tasks.create',
+  update: 'tasks.update',
+  delete: 'tasks.delete',
+};
+
+const templateRoutes = recordRoutes({
+  path: '/task-templates',
+  tag: 'tasks',
+  schemas: {
+    record: TaskTemplateSchema,
+    create: CreateTaskTemplateBody,
+    update: UpdateTaskTemplateBody,
+    listQuery: ListTaskTemplatesQuery,
+  },
+  permissions: PERMISSIONS,
+  service: taskTemplates,
+});
+
+const taskRecordRoutes = recordRoutes({
+  path: '/tasks',
+  tag: 'tasks',
+  schemas: {
+    record: TaskSchema,
+    create: CreateTaskBody,
+    update: UpdateTaskBody,
+    listQuery: ListTasksQuery,
+  },
+  permissions: PERMISSIONS,
+  service: tasks,
+});
+
+export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  await app.register(templateRoutes);
+  await app.register(taskRecordRoutes);
+};

@@ -1,1 +1,3 @@
 export { vendorRoutes } from './routes.js';
+export { vendors } from './vendor-records.js';
+export type { CreateVendorInput, UpdateVendorInput, VendorRecord } from './schemas.js';

@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { ALL_PERMISSIONS } from '../src/modules/identity/index.js';
+import { generatePlatformAdminToken } from '../src/platform/auth/tokens.js';
+import type { RequestContext } from '../src/platform/context.js';
+import { openDatabase, type Database } from '../src/platform/db/database.js';
+import { migrateToLatest } from '../src/platform/db/migrate.js';
+import { loadCursorKey } from '../src/platform/db/secrets.js';
+import { httpClient, type HttpClient } from './load.js';
+
+/** What every scenario gets: a served app on the configured database, and a tenant of its own. */
+export interface BenchEnv {
+  database: Database;
+  app: FastifyInstance;
+  baseUrl: string;
+  /** The bench tenant's admin, over HTTP and as an in-process request context. */
+  http: HttpClient;
+  ctx: RequestContext;
+  clients: number;
+  seconds: number;
+  close(): Promise<void>;
+}
+
+const number = (value: string | undefined, fallback: number) =>
+  value && Number.isFinite(Number(value)) ? Number(value) : fallback;
+
+/**
+ * PostgreSQL (and Redis) when DATABASE_URL (REDIS_URL) is set, else an embedded database in
+ * memory, so a bench never touches the data folder of a running server.
+ */
+export async function openBenchEnv(): Promise<BenchEnv> {
+  const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent' });
+  const clients = number(process.env.BENCH_CLIENTS, 50);
+  const seconds = number(process.env.BENCH_SECONDS, 5);
+  const database = config.databaseUrl
+    ? await openDatabase({ kind: 'postgres', url: config.databaseUrl, poolSize: clients + 10 })
+    : await openDatabase({ kind: 'memory' });
+  await migrateToLatest(database.db);
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: true }) : null;
+  const platformAdminToken = generatePlatformAdminToken();
+  const app = await buildApp({ config, database, redis, platformAdminToken });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+
+  const admin = httpClient(baseUrl, platformAdminToken, 1);
+  const created = await admin.send('POST', '/api/v1/tenants', {
+    name: 'Bench Facilities',
+    slug: `bench-${randomUUID().slice(0, 8)}`,
+    admin: { login: 'bench', name: 'Bench Admin' },
+  });
+  admin.close();
+  if (created.status !== 201)
+    throw new Error(`creating the bench tenant: ${JSON.stringify(created.body)}`);
+  const {
+    tenant,
+    admin: person,
+    token,
+  } = created.body as {
+    tenant: { id: string; retention_days: number };
+    admin: { id: string };
+    token: { id: string; token: string };
+  };
+  const ctx: RequestContext = {
+    db: database.db,
+    tenantId: tenant.id,
+    tenant: { retentionDays: tenant.retention_days, requireIfMatch: false, piiKeys: [] },
+    actorId: person.id,
+    tokenId: token.id,
+    tokenExpiresAt: null,
+    permissions: new Set(ALL_PERMISSIONS),
+    correlationId: randomUUID(),
+    ipAddress: '127.0.0.1',
+    userAgent: 'facilityflow bench',
+    cursorKey: await loadCursorKey(database.db),
+  };
+  const http = httpClient(baseUrl, token.token, clients);
+  return {
+    database,
+    app,
+    baseUrl,
+    http,
+    ctx,
+    clients,
+    seconds,
+    close: async () => {
+      http.close();
+      await app.close();
+      await database.close();
+      redis?.disconnect();
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import { sql } from 'kysely';
+import { COMMON_SORTS, equals, sortByColumn } from '../../platform/records/filters.js';
+import type { ListSpec, RecordTable } from '../../platform/records/record-table.js';
+import { recordService } from '../../platform/records/record-service.js';
+import type { CreateVendorInput, UpdateVendorInput } from './schemas.js';
+
+export const VENDORS: RecordTable = {
+  table: 'vendors',
+  entityType: 'vendor',
+  entityName: 'Vendor',
+  columns: ['code', 'name', 'email', 'phone'],
+};
+
+const VENDORS_LIST: ListSpec = {
+  sorts: {
+    ...COMMON_SORTS,
+    code: sortByColumn('code', 'text'),
+    name: sortByColumn('name', 'text'),
+  },
+  defaultSort: 'code',
+  filters: {
+    code: equals('code'),
+    q: (text: string) => {
+      const pattern = `%${text.replace(/[\\%_]/g, '\\$&')}%`;
+      return sql`(r.name ilike ${pattern} or r.code ilike ${pattern})`;
+    },
+  },
+};
+
+export const vendors = recordService<CreateVendorInput, UpdateVendorInput>({
+  table: VENDORS,
+  list: VENDORS_LIST,
+});

@@ -1,0 +1,38 @@
+import type { RequestContext } from '../../platform/context.js';
+import { withTenantTx } from '../../platform/db/transactions.js';
+import { nextNumber } from '../../platform/records/numbers.js';
+import { assertReferencesExist } from '../../platform/records/references.js';
+import { insertRecord } from '../../platform/records/write-records.js';
+import { findWorkOrder, insertLineItems, WORK_ORDERS } from './repository.js';
+import type { CreateWorkOrderInput, WorkOrderRecord } from './schemas.js';
+import { authorizeAssignment, validateSchedule, workOrderReferences } from './work-order-rules.js';
+
+/** A new DRAFT work order numbered WO-000001 onwards per tenant, with its line items (seq 1..n). */
+export async function createWorkOrder(
+  ctx: RequestContext,
+  input: CreateWorkOrderInput,
+): Promise<WorkOrderRecord> {
+  validateSchedule(input);
+  await authorizeAssignment(ctx, input, 'create');
+  const { line_items: lineItems = [], ...fields } = input;
+  return withTenantTx(ctx, async (tx) => {
+    await assertReferencesExist(tx, ctx.tenantId, workOrderReferences(fields));
+    const number = await nextNumber(tx, ctx.tenantId, {
+      counter: 'work_order',
+      prefix: 'WO-',
+      digits: 6,
+    });
+    const { id } = await insertRecord(tx, ctx, WORK_ORDERS, {
+      ...fields,
+      number,
+      priority: fields.priority ?? 'MEDIUM',
+    });
+    await insertLineItems(
+      tx,
+      ctx,
+      id as string,
+      lineItems.map((item, i) => ({ ...item, seq: i + 1 })),
+    );
+    return (await findWorkOrder(tx, ctx.tenantId, id as string))!;
+  });
+}

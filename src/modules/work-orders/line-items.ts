@@ -1,0 +1,107 @@
+import { changedFields, recordAudit } from '../../platform/audit/record-audit.js';
+import type { RequestContext } from '../../platform/context.js';
+import { withTenantTx, type Tx } from '../../platform/db/transactions.js';
+import { updateVersioned } from '../../platform/db/versioned-update.js';
+import { AppError, notFound } from '../../platform/errors.js';
+import type { ExpectedVersion } from '../../platform/optimistic-lock.js';
+import { deleteRecord } from '../../platform/records/write-records.js';
+import {
+  findLineItem,
+  insertLineItems,
+  LINE_ITEMS,
+  listLineItems,
+  nextSeq,
+  requireWorkOrder,
+} from './repository.js';
+import type { CreateLineItemInput, LineItemRecord, UpdateLineItemInput } from './schemas.js';
+
+/**
+ * The line items of a work order (SPEC §4): versioned records of their own, reached only through
+ * a live work order of the tenant. Every write locks that work order and audits with its id.
+ */
+export const lineItems = {
+  list: (ctx: RequestContext, workOrderId: string): Promise<LineItemRecord[]> =>
+    withTenantTx(ctx, async (tx) => {
+      await requireWorkOrder(tx, ctx.tenantId, workOrderId);
+      return listLineItems(tx, ctx.tenantId, workOrderId);
+    }),
+
+  get: (ctx: RequestContext, workOrderId: string, id: string): Promise<LineItemRecord> =>
+    withTenantTx(ctx, async (tx) => {
+      await requireWorkOrder(tx, ctx.tenantId, workOrderId);
+      const item = await findLineItem(tx, ctx.tenantId, workOrderId, id);
+      if (!item) throw notFound(LINE_ITEMS.entityName);
+      return item;
+    }),
+
+  /** Without `seq`, the item goes last; a `seq` a live item holds is a 409 CONFLICT. */
+  create: (
+    ctx: RequestContext,
+    workOrderId: string,
+    input: CreateLineItemInput,
+  ): Promise<LineItemRecord> =>
+    withTenantTx(ctx, async (tx) => {
+      await requireWorkOrder(tx, ctx.tenantId, workOrderId, 'lock');
+      const seq = input.seq ?? (await nextSeq(tx, ctx.tenantId, workOrderId));
+      const [id] = await insertLineItems(tx, ctx, workOrderId, [{ ...input, seq }]);
+      return (await findLineItem(tx, ctx.tenantId, workOrderId, id!))!;
+    }),
+
+  async update(
+    ctx: RequestContext,
+    workOrderId: string,
+    id: string,
+    input: UpdateLineItemInput,
+    expected: ExpectedVersion | null,
+  ): Promise<LineItemRecord> {
+    const { version: _version, ...set } = input;
+    if (Object.keys(set).length === 0) {
+      throw new AppError('VALIDATION_ERROR', { message: 'Nothing to update' });
+    }
+    return withTenantTx(ctx, async (tx) => {
+      await requireLineItem(tx, ctx.tenantId, workOrderId, id);
+      const { before, after } = await updateVersioned(tx, {
+        table: 'work_order_line_items',
+        tenantId: ctx.tenantId,
+        id,
+        expected,
+        set,
+        actorId: ctx.actorId,
+        entityName: LINE_ITEMS.entityName,
+        softDeleted: true,
+      });
+      await recordAudit(tx, ctx, {
+        eventType: 'UPDATED',
+        entityType: LINE_ITEMS.entityType,
+        entityId: id,
+        changes: changedFields(before, after, Object.keys(set)),
+        metadata: { work_order_id: workOrderId, version: after.version },
+      });
+      return (await findLineItem(tx, ctx.tenantId, workOrderId, id))!;
+    });
+  },
+
+  remove: (
+    ctx: RequestContext,
+    workOrderId: string,
+    id: string,
+    expected: ExpectedVersion | null,
+  ): Promise<void> =>
+    withTenantTx(ctx, async (tx) => {
+      await requireLineItem(tx, ctx.tenantId, workOrderId, id);
+      await deleteRecord(tx, ctx, LINE_ITEMS, id, expected, { work_order_id: workOrderId });
+    }),
+};
+
+/** Locks the live work order and checks the item is one of its live items (else 404). */
+async function requireLineItem(
+  tx: Tx,
+  tenantId: string,
+  workOrderId: string,
+  id: string,
+): Promise<void> {
+  await requireWorkOrder(tx, tenantId, workOrderId, 'lock');
+  if (!(await findLineItem(tx, tenantId, workOrderId, id))) {
+    throw notFound(LINE_ITEMS.entityName);
+  }
+}
