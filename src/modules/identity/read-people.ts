@@ -3,7 +3,12 @@ import type { RequestContext } from '../../platform/context.js';
 import { withTenantTx } from '../../platform/db/transactions.js';
 import { notFound } from '../../platform/errors.js';
 import type { Page } from '../../platform/pagination.js';
-import { COMMON_SORTS, equals, sortByColumn } from '../../platform/records/filters.js';
+import {
+  COMMON_SORTS,
+  containsText,
+  equals,
+  sortByColumn,
+} from '../../platform/records/filters.js';
 import { listRecords } from '../../platform/records/read-records.js';
 import type { ListSpec, RecordTable } from '../../platform/records/record-table.js';
 import { findPerson } from './repository.js';
@@ -37,10 +42,7 @@ const PEOPLE_LIST: ListSpec = {
   filters: {
     site_id: equals('site_id'),
     is_active: equals('is_active'),
-    q: (text: string) => {
-      const pattern = `%${text.replace(/[\\%_]/g, '\\$&')}%`;
-      return sql`(r.name ilike ${pattern} or r.login ilike ${pattern})`;
-    },
+    q: containsText('name', 'login'),
   },
 };
 

@@ -1,5 +1,9 @@
-import { sql } from 'kysely';
-import { COMMON_SORTS, equals, sortByColumn } from '../../platform/records/filters.js';
+import {
+  COMMON_SORTS,
+  containsText,
+  equals,
+  sortByColumn,
+} from '../../platform/records/filters.js';
 import type { ListSpec, RecordTable } from '../../platform/records/record-table.js';
 import { recordService } from '../../platform/records/record-service.js';
 import type { CreateTaskTemplateInput, UpdateTaskTemplateInput } from './schemas.js';
@@ -24,7 +28,7 @@ const TASK_TEMPLATES_LIST: ListSpec = {
   defaultSort: 'name',
   filters: {
     site_id: equals('site_id'),
-    q: (text: string) => sql`r.name ilike ${`%${text.replace(/[\\%_]/g, '\\$&')}%`}`,
+    q: containsText('name'),
   },
 };
 

@@ -1,5 +1,9 @@
-import { sql } from 'kysely';
-import { COMMON_SORTS, equals, sortByColumn } from '../../platform/records/filters.js';
+import {
+  COMMON_SORTS,
+  containsText,
+  equals,
+  sortByColumn,
+} from '../../platform/records/filters.js';
 import type { ListSpec, RecordTable } from '../../platform/records/record-table.js';
 import { recordService } from '../../platform/records/record-service.js';
 import type { CreateVendorInput, UpdateVendorInput } from './schemas.js';
@@ -20,10 +24,7 @@ const VENDORS_LIST: ListSpec = {
   defaultSort: 'code',
   filters: {
     code: equals('code'),
-    q: (text: string) => {
-      const pattern = `%${text.replace(/[\\%_]/g, '\\$&')}%`;
-      return sql`(r.name ilike ${pattern} or r.code ilike ${pattern})`;
-    },
+    q: containsText('name', 'code'),
   },
 };
 

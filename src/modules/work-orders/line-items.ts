@@ -1,10 +1,8 @@
-import { changedFields, recordAudit } from '../../platform/audit/record-audit.js';
 import type { RequestContext } from '../../platform/context.js';
 import { withTenantTx, type Tx } from '../../platform/db/transactions.js';
-import { updateVersioned } from '../../platform/db/versioned-update.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import type { ExpectedVersion } from '../../platform/optimistic-lock.js';
-import { deleteRecord } from '../../platform/records/write-records.js';
+import { deleteRecord, updateRecord } from '../../platform/records/write-records.js';
 import {
   findLineItem,
   insertLineItems,
@@ -60,24 +58,10 @@ export const lineItems = {
     }
     return withTenantTx(ctx, async (tx) => {
       await requireLineItem(tx, ctx.tenantId, workOrderId, id);
-      const { before, after } = await updateVersioned(tx, {
-        table: 'work_order_line_items',
-        tenantId: ctx.tenantId,
-        id,
-        expected,
-        set,
-        actorId: ctx.actorId,
-        entityName: LINE_ITEMS.entityName,
-        softDeleted: true,
+      const { record } = await updateRecord(tx, ctx, LINE_ITEMS, id, expected, set, {
+        work_order_id: workOrderId,
       });
-      await recordAudit(tx, ctx, {
-        eventType: 'UPDATED',
-        entityType: LINE_ITEMS.entityType,
-        entityId: id,
-        changes: changedFields(before, after, Object.keys(set)),
-        metadata: { work_order_id: workOrderId, version: after.version },
-      });
-      return (await findLineItem(tx, ctx.tenantId, workOrderId, id))!;
+      return record as LineItemRecord;
     });
   },
 

@@ -28,6 +28,17 @@ export const atMost =
   (value: unknown): RawBuilder<unknown> =>
     sql`${column(name)} <= ${value}`;
 
+/** `q=boiler`: a case-insensitive substring of any of the columns (`%` and `_` match themselves). */
+export const containsText =
+  (...names: string[]) =>
+  (text: string): RawBuilder<unknown> => {
+    const pattern = `%${text.replace(/[\\%_]/g, '\\$&')}%`;
+    return sql`(${sql.join(
+      names.map((name) => sql`${column(name)} ilike ${pattern}`),
+      sql` or `,
+    )})`;
+  };
+
 /** A comma-separated list of enum values, checked by the schema. */
 export function EnumList(values: readonly string[]): TString {
   const one = `(${values.join('|')})`;

@@ -60,6 +60,7 @@ export async function updateRecord(
   id: string,
   expected: ExpectedVersion | null,
   set: RecordRow,
+  metadata: Record<string, unknown> = {},
 ): Promise<{ record: RecordRow; changes: FieldChanges }> {
   const { before, after } = await updateVersioned(tx, {
     table: table.table as VersionedTable,
@@ -78,7 +79,7 @@ export async function updateRecord(
     entityType: table.entityType,
     entityId: id,
     changes,
-    metadata: { version: after.version },
+    metadata: { ...metadata, version: after.version },
   });
   return { record: (await findRecord(tx, table, ctx.tenantId, id))!, changes };
 }
