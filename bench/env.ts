@@ -10,7 +10,10 @@ import type { RequestContext } from '../src/platform/context.js';
 import { openDatabase, type Database } from '../src/platform/db/database.js';
 import { migrateToLatest } from '../src/platform/db/migrate.js';
 import { loadCursorKey } from '../src/platform/db/secrets.js';
-import { httpClient, type HttpClient } from './load.js';
+import { runHttpLoad, type HttpPlan } from './http-load.js';
+import { httpClient, runLoad, type HttpClient, type LoadResult } from './load.js';
+
+const WARM_UP_SECONDS = 1;
 
 /** What every scenario gets: a served app on the configured database, and a tenant of its own. */
 export interface BenchEnv {
@@ -22,6 +25,10 @@ export interface BenchEnv {
   ctx: RequestContext;
   clients: number;
   seconds: number;
+  /** `clients` callers over HTTP from a worker thread, after a warm-up. */
+  measureHttp(plan: HttpPlan): Promise<LoadResult>;
+  /** `clients` callers of `call` in this process, after a warm-up. */
+  measureInProcess(call: (client: number, i: number) => Promise<unknown>): Promise<LoadResult>;
   close(): Promise<void>;
 }
 
@@ -86,6 +93,19 @@ export async function openBenchEnv(): Promise<BenchEnv> {
     ctx,
     clients,
     seconds,
+    async measureHttp(plan) {
+      const target = { baseUrl, token: token.token, clients };
+      await runHttpLoad(target, WARM_UP_SECONDS, plan);
+      return runHttpLoad(target, seconds, plan);
+    },
+    async measureInProcess(call) {
+      const counted = async (client: number, i: number) => {
+        await call(client, i);
+        return true;
+      };
+      await runLoad(clients, WARM_UP_SECONDS, counted);
+      return runLoad(clients, seconds, counted);
+    },
     close: async () => {
       http.close();
       await app.close();

@@ -2,47 +2,34 @@ import { sql } from 'kysely';
 import { workOrders } from '../../src/modules/work-orders/index.js';
 import { withPlatformTxBypassingRls } from '../../src/platform/db/transactions.js';
 import type { BenchEnv } from '../env.js';
-import { runLoad } from '../load.js';
 import type { Row } from '../report.js';
 
 const WORK_ORDERS = 1000;
-const WARM_UP_SECONDS = 1;
 
 /** GET by id and PATCH of work orders, beside the same use cases called in-process. */
 export async function recordScenarios(env: BenchEnv): Promise<Row[]> {
   const ids = await seedWorkOrders(env);
   const idFor = (client: number, i: number) => ids[(client * 7919 + i * 104729) % ids.length]!;
-  const measure = async (call: (client: number, i: number) => Promise<boolean>) => {
-    await runLoad(env.clients, WARM_UP_SECONDS, call);
-    return runLoad(env.clients, env.seconds, call);
-  };
+  const paths = ids.map((id) => `/api/v1/work-orders/${id}`);
 
-  const getOverHttp = await measure(
-    async (client, i) =>
-      (await env.http.send('GET', `/api/v1/work-orders/${idFor(client, i)}`)).status === 200,
+  const getOverHttp = await env.measureHttp({ method: 'GET', paths, expectStatus: 200 });
+  const getInProcess = await env.measureInProcess((client, i) =>
+    workOrders.get(env.ctx, idFor(client, i)),
   );
-  const getInProcess = await measure(async (client, i) => {
-    await workOrders.get(env.ctx, idFor(client, i));
-    return true;
+  const patchOverHttp = await env.measureHttp({
+    method: 'PATCH',
+    paths,
+    body: { title: 'Inspect chiller bearings {n}' },
+    expectStatus: 200,
   });
-
-  const patchOverHttp = await measure(
-    async (client, i) =>
-      (
-        await env.http.send('PATCH', `/api/v1/work-orders/${idFor(client, i)}`, {
-          title: `Inspect chiller bearings ${client}-${i}`,
-        })
-      ).status === 200,
-  );
-  const patchInProcess = await measure(async (client, i) => {
-    await workOrders.update(
+  const patchInProcess = await env.measureInProcess((client, i) =>
+    workOrders.update(
       env.ctx,
       idFor(client, i),
       { title: `Inspect pump seals ${client}-${i}` },
       null,
-    );
-    return true;
-  });
+    ),
+  );
 
   return [
     {

@@ -1,0 +1,29 @@
+import { Worker } from 'node:worker_threads';
+import type { LoadResult } from './load.js';
+
+/**
+ * An HTTP load described as data, so that it can run on a worker thread: the server keeps its own
+ * thread and the figures measure it, not the load generator sharing its event loop.
+ */
+export interface HttpPlan {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** Spread over the clients and their calls. */
+  paths: string[];
+  /** JSON body; every `{n}` in its strings becomes a unique call number. */
+  body?: unknown;
+  expectStatus: number;
+}
+
+export function runHttpLoad(
+  target: { baseUrl: string; token: string; clients: number },
+  seconds: number,
+  plan: HttpPlan,
+): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./http-load-worker.mjs', import.meta.url), {
+      workerData: { ...target, seconds, plan },
+    });
+    worker.once('message', (result: LoadResult) => resolve(result));
+    worker.once('error', reject);
+  });
+}
