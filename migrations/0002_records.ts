@@ -102,6 +102,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       ${COMMON},
       primary key (tenant_id, id),
       constraint work_orders_unique_number unique (tenant_id, number),
+      constraint work_orders_check_due_at check (due_at >= planned_at),
       foreign key (tenant_id, site_id) references sites (tenant_id, id),
       foreign key (tenant_id, asset_id) references assets (tenant_id, id),
       foreign key (tenant_id, vendor_id) references vendors (tenant_id, id),
@@ -169,6 +170,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       ${COMMON},
       primary key (tenant_id, id),
       constraint tasks_unique_number unique (tenant_id, number),
+      constraint tasks_check_due_at check (due_at >= planned_at),
       foreign key (tenant_id, template_id) references task_templates (tenant_id, id),
       foreign key (tenant_id, site_id) references sites (tenant_id, id),
       foreign key (tenant_id, assignee_id) references people (tenant_id, id)
@@ -194,7 +196,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       status_changed_at timestamptz not null default now(),
       ${COMMON},
       primary key (tenant_id, id),
-      check (punch_out_at is null or punch_in_at is null or punch_out_at >= punch_in_at),
+      constraint attendance_records_check_punch_out_at check (punch_out_at >= punch_in_at),
       foreign key (tenant_id, person_id) references people (tenant_id, id),
       foreign key (tenant_id, site_id) references sites (tenant_id, id)
     )`.execute(db);

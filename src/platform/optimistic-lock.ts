@@ -17,13 +17,21 @@ export function expectedVersion(
   tenant: TenantSettings,
 ): ExpectedVersion | null {
   if (ifMatch !== undefined) {
-    const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(ifMatch);
-    if (!match?.[1]) {
+    // `*`: the caller knowingly writes over whatever version is current.
+    if (ifMatch.trim() === '*') return null;
+    const match = /^\s*(?:W\/)?(?:"(\d{1,9})"|(\d{1,9}))\s*$/.exec(ifMatch);
+    const version = match?.[1] ?? match?.[2];
+    if (!version) {
       throw new AppError('VALIDATION_ERROR', {
         message: 'If-Match must be a version in quotes, as in the ETag: "3"',
       });
     }
-    return { version: Number(match[1]), source: 'if-match' };
+    if (bodyVersion !== undefined && bodyVersion !== Number(version)) {
+      throw new AppError('VALIDATION_ERROR', {
+        message: 'If-Match and the body version name different versions',
+      });
+    }
+    return { version: Number(version), source: 'if-match' };
   }
   if (bodyVersion !== undefined) return { version: bodyVersion, source: 'body' };
   if (tenant.requireIfMatch) throw new AppError('PRECONDITION_REQUIRED');

@@ -6,6 +6,16 @@ export const Uuid = Type.String({ format: 'uuid' });
 export const Timestamp = Type.Unsafe<string | Date>(Type.String({ format: 'date-time' }));
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
+/** A timestamp a client sends: ISO 8601 text. */
+export const DateTime = Type.String({ format: 'date-time' });
+
+/** A short identifier a tenant gives a site, vendor or asset: `LON-HQ`, `AHU-01`. */
+export const Code = Type.String({
+  minLength: 1,
+  maxLength: 32,
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+});
+
 export const PRIORITIES = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
 export const Priority = Type.Enum(PRIORITIES);
 
@@ -25,7 +35,7 @@ export const RecordFields = {
 };
 
 /** A write's optional `version` (SPEC §5): the record version it was based on. */
-export const VersionField = Type.Optional(Type.Integer({ minimum: 1 }));
+export const VersionField = Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 }));
 
 export const PageQuery = {
   page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),

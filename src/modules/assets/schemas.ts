@@ -1,9 +1,8 @@
 import { Type, type Static } from 'typebox';
 import { ListQuery } from '../../platform/records/list-query.js';
-import { Nullable, RecordFields, Text, Uuid, VersionField } from '../../platform/schemas.js';
+import { Code, Nullable, RecordFields, Text, Uuid, VersionField } from '../../platform/schemas.js';
 
 /** The same shape as a site's code. */
-const Code = Type.String({ minLength: 1, maxLength: 32, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' });
 
 export const AssetSchema = Type.Object({
   ...RecordFields,

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { ListQuery } from '../../platform/records/list-query.js';
-import { Nullable, RecordFields, Text, Uuid, VersionField } from '../../platform/schemas.js';
+import { Code, Nullable, RecordFields, Text, Uuid, VersionField } from '../../platform/schemas.js';
 
 /** A GeoJSON position: `[longitude, latitude]`, in that order. */
 const Position = Type.Tuple([
@@ -23,7 +23,6 @@ export type Polygon = Static<typeof GeoJsonPolygon>;
 
 /** "HH:MM", 24-hour. */
 const ClockTime = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' });
-const Code = Type.String({ minLength: 1, maxLength: 32, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' });
 const TimeZone = Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone' });
 
 export const SiteSchema = Type.Object({

@@ -1,8 +1,12 @@
 import { invalidField } from '../../platform/errors.js';
 import type { Polygon } from './schemas.js';
 
-/** A name the runtime's IANA database knows (`Europe/London`, `UTC`). */
+/** An IANA zone name: letters first, so offsets such as `+05:30` are not taken for one. */
+const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/;
+
+/** A name the runtime's IANA database knows (`Europe/London`, `Asia/Kolkata`, `UTC`). */
 export function isTimeZone(name: string): boolean {
+  if (!ZONE_NAME.test(name)) return false;
   try {
     new Intl.DateTimeFormat('en', { timeZone: name });
     return true;

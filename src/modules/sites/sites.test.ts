@@ -88,6 +88,7 @@ describe('sites', () => {
   it('refuses bad time zones, open rings, bad clock times and unknown fields', async () => {
     for (const payload of [
       { timezone: 'Mars/Olympus' },
+      { timezone: '+05:30' },
       { geofence: { type: 'Polygon', coordinates: [square(10, 10, 1).slice(0, 4)] } },
       {
         geofence: {

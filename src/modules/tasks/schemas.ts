@@ -2,6 +2,7 @@ import { Type, type Static } from 'typebox';
 import { EnumList } from '../../platform/records/filters.js';
 import { ListQuery } from '../../platform/records/list-query.js';
 import {
+  DateTime,
   Nullable,
   Priority,
   PRIORITIES,
@@ -30,11 +31,10 @@ const GraceMinutes = Type.Integer({
   maximum: 525600,
   description: 'Minutes past due_at before the task is in SLA breach',
 });
-const DateTime = Type.String({ format: 'date-time' });
 const RequirementFlags = {
-  requires_observation: Type.Optional(Type.Boolean({ default: false })),
-  requires_meter_reading: Type.Optional(Type.Boolean({ default: false })),
-  requires_photo: Type.Optional(Type.Boolean({ default: false })),
+  requires_observation: Type.Optional(Type.Boolean()),
+  requires_meter_reading: Type.Optional(Type.Boolean()),
+  requires_photo: Type.Optional(Type.Boolean()),
 };
 
 // Task templates

@@ -2,6 +2,7 @@ import { Type, type Static } from 'typebox';
 import { EnumList } from '../../platform/records/filters.js';
 import { ListQuery } from '../../platform/records/list-query.js';
 import {
+  DateTime,
   Nullable,
   PRIORITIES,
   Priority,
@@ -52,7 +53,7 @@ export const CreateTicketBody = Type.Object(
     ),
     assignee_id: Type.Optional(Nullable(Uuid)),
     priority: Type.Optional(Priority),
-    due_at: Type.Optional(Nullable(Timestamp)),
+    due_at: Type.Optional(Nullable(DateTime)),
   },
   { additionalProperties: false },
 );
@@ -67,7 +68,7 @@ export const UpdateTicketBody = Type.Object(
     requester_id: Type.Optional(Uuid),
     assignee_id: Type.Optional(Nullable(Uuid)),
     priority: Type.Optional(Priority),
-    due_at: Type.Optional(Nullable(Timestamp)),
+    due_at: Type.Optional(Nullable(DateTime)),
     version: VersionField,
   },
   { additionalProperties: false, minProperties: 1 },
@@ -84,10 +85,10 @@ export const ListTicketsQuery = ListQuery(
     assignee_id: Uuid,
     requester_id: Uuid,
     category: Type.String({ maxLength: 64 }),
-    due_from: Timestamp,
-    due_to: Timestamp,
-    created_from: Timestamp,
-    created_to: Timestamp,
+    due_from: DateTime,
+    due_to: DateTime,
+    created_from: DateTime,
+    created_to: DateTime,
   },
   TICKET_SORTS,
 );

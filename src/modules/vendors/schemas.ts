@@ -1,9 +1,8 @@
 import { Type, type Static } from 'typebox';
 import { ListQuery } from '../../platform/records/list-query.js';
-import { Nullable, RecordFields, Text, VersionField } from '../../platform/schemas.js';
+import { Code, Nullable, RecordFields, Text, VersionField } from '../../platform/schemas.js';
 
 /** The same shapes as a site's code and a person's e-mail and phone. */
-const Code = Type.String({ minLength: 1, maxLength: 32, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' });
 const Email = Type.String({ format: 'email', maxLength: 254 });
 const Phone = Type.String({ minLength: 3, maxLength: 32, pattern: '^[+0-9 ()./-]+$' });
 

@@ -58,6 +58,34 @@ describe('work order line items', () => {
     items = await listItems(wo.id);
   });
 
+  it('gives the work order a new version with every item write, so its ETag follows its items', async () => {
+    const etagOf = async () =>
+      (await call(t, acme.adminToken, { method: 'GET', url: `/api/v1/work-orders/${wo.id}` }))
+        .headers.etag;
+    expect(await etagOf()).toBe('"1"');
+    const added = await addItem(wo.id, { description: 'Photograph the gauge' });
+    expect(await etagOf()).toBe('"2"');
+    const patched = await call(t, acme.adminToken, {
+      method: 'PATCH',
+      url: `${itemsPath(wo.id)}/${added.id}`,
+      payload: { done: true },
+    });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(await etagOf()).toBe('"3"');
+    const removed = await call(t, acme.adminToken, {
+      method: 'DELETE',
+      url: `${itemsPath(wo.id)}/${added.id}`,
+    });
+    expect(removed.statusCode, removed.body).toBe(204);
+    expect(await etagOf()).toBe('"4"');
+    const stale = await call(t, acme.adminToken, {
+      method: 'PATCH',
+      url: `/api/v1/work-orders/${wo.id}`,
+      payload: { title: 'Based on version 1', version: 1 },
+    });
+    expect(stale.statusCode).toBe(409);
+  });
+
   it('lists the live items of a work order in seq order', async () => {
     expect(items).toEqual([
       expect.objectContaining({
@@ -136,7 +164,7 @@ describe('work order line items', () => {
       url: `/api/v1/work-orders/${wo.id}`,
     });
     expect((read.data.line_items as Item[]).map((item) => item.seq)).toEqual([1, 2, 3, 40, 41]);
-    expect(read.data.version).toBe(1);
+    expect(read.data.version).toBe(4);
   });
 
   it.skipIf(!onPostgres)('gives concurrent additions without a seq distinct places', async () => {

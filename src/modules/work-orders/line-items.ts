@@ -4,6 +4,7 @@ import { AppError, notFound } from '../../platform/errors.js';
 import type { ExpectedVersion } from '../../platform/optimistic-lock.js';
 import { deleteRecord, updateRecord } from '../../platform/records/write-records.js';
 import {
+  bumpWorkOrderVersion,
   findLineItem,
   insertLineItems,
   LINE_ITEMS,
@@ -42,6 +43,7 @@ export const lineItems = {
       await requireWorkOrder(tx, ctx.tenantId, workOrderId, 'lock');
       const seq = input.seq ?? (await nextSeq(tx, ctx.tenantId, workOrderId));
       const [id] = await insertLineItems(tx, ctx, workOrderId, [{ ...input, seq }]);
+      await bumpWorkOrderVersion(tx, ctx, workOrderId);
       return (await findLineItem(tx, ctx.tenantId, workOrderId, id!))!;
     }),
 
@@ -61,6 +63,7 @@ export const lineItems = {
       const { record } = await updateRecord(tx, ctx, LINE_ITEMS, id, expected, set, {
         work_order_id: workOrderId,
       });
+      await bumpWorkOrderVersion(tx, ctx, workOrderId);
       return record as LineItemRecord;
     });
   },
@@ -74,6 +77,7 @@ export const lineItems = {
     withTenantTx(ctx, async (tx) => {
       await requireLineItem(tx, ctx.tenantId, workOrderId, id);
       await deleteRecord(tx, ctx, LINE_ITEMS, id, expected, { work_order_id: workOrderId });
+      await bumpWorkOrderVersion(tx, ctx, workOrderId);
     }),
 };
 

@@ -71,6 +71,20 @@ export async function requireWorkOrder(
   if (rows.length === 0) throw notFound(WORK_ORDERS.entityName);
 }
 
+/**
+ * A line-item write changes the work order as read (its `line_items`), so it takes a new version
+ * too: its ETag stays honest, and a transition decided on the old items fails its version guard.
+ */
+export async function bumpWorkOrderVersion(
+  tx: Tx,
+  ctx: RequestContext,
+  workOrderId: string,
+): Promise<void> {
+  await sql`
+    update work_orders set version = version + 1, updated_at = now(), updated_by = ${ctx.actorId}
+    where tenant_id = ${ctx.tenantId} and id = ${workOrderId}`.execute(tx);
+}
+
 /** A live line item of that work order, or undefined (an item never moves to another one). */
 export async function findLineItem(
   tx: Tx,

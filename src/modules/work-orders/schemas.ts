@@ -2,6 +2,7 @@ import { Type, type Static } from 'typebox';
 import { EnumList } from '../../platform/records/filters.js';
 import { ListQuery } from '../../platform/records/list-query.js';
 import {
+  DateTime,
   Nullable,
   PRIORITIES,
   Priority,
@@ -23,7 +24,6 @@ export const WORK_ORDER_STATUSES = [
 ] as const;
 export type WorkOrderStatus = (typeof WORK_ORDER_STATUSES)[number];
 
-const DateTime = Type.String({ format: 'date-time' });
 const Seq = Type.Integer({ minimum: 1, maximum: 10000 });
 const Answer = Nullable(Type.String({ maxLength: 2000 }));
 

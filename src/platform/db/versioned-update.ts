@@ -53,22 +53,23 @@ export async function updateVersioned<T extends VersionedTable>(
     .map(([column, value]) => sql`${sql.ref(column)} = ${value}`);
   const table = sql.table(update.table);
   const { rows } = await sql<{ before: Row; after: Row }>`
-    with old as (
+    with current_row as (
       select * from ${table}
       where tenant_id = ${update.tenantId} and id = ${update.id} ${live} ${versionGuard}
         and not (${frozen})
-      for update
+      -- NO KEY: rows that merely reference this one (a new asset of a site) need not wait.
+      for no key update
     )
     update ${table} as target
     set ${sql.join([
       ...assignments,
-      sql`version = old.version + 1`,
+      sql`version = current_row.version + 1`,
       sql`updated_at = now()`,
       sql`updated_by = ${update.actorId}`,
     ])}
-    from old
-    where target.tenant_id = old.tenant_id and target.id = old.id
-    returning to_jsonb(old) as before, to_jsonb(target) as after`.execute(tx);
+    from current_row
+    where target.tenant_id = current_row.tenant_id and target.id = current_row.id
+    returning to_jsonb(current_row) as before, to_jsonb(target) as after`.execute(tx);
   if (rows[0]) return rows[0];
 
   const { rows: current } = await sql<{ version: number; frozen: boolean }>`

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, errorBody } from '../errors.js';
+import { AppError, errorBody, invalidField } from '../errors.js';
 
 /** PostgreSQL error codes that mean the request, not the server, was wrong. */
 const PG_CLIENT_ERRORS: Record<string, AppError> = {
@@ -9,6 +9,10 @@ const PG_CLIENT_ERRORS: Record<string, AppError> = {
   '22001': new AppError('VALIDATION_ERROR', { message: 'A value is too long' }),
   '22021': new AppError('VALIDATION_ERROR', { message: 'Text must not contain NUL characters' }),
   '22P05': new AppError('VALIDATION_ERROR', { message: 'Text contains an unsupported character' }),
+  '22003': new AppError('VALIDATION_ERROR', { message: 'A number is out of range' }),
+  '22007': new AppError('VALIDATION_ERROR', { message: 'A date or time has the wrong format' }),
+  '22008': new AppError('VALIDATION_ERROR', { message: 'A date or time is out of range' }),
+  '22009': new AppError('VALIDATION_ERROR', { message: 'A time zone offset is out of range' }),
 };
 
 /** Fastify's own client errors: malformed JSON, body too large, unsupported content type. */
@@ -16,6 +20,8 @@ const FASTIFY_BAD_REQUEST = new Set([400, 413, 415]);
 
 /** Unique constraints are named `<table>_unique_<field>`, so a clash can name its field. */
 const UNIQUE_CONSTRAINT = /_unique_([a-z_]+)$/;
+/** Check constraints between fields are named `<table>_check_<field>`, naming the field at fault. */
+const CHECK_CONSTRAINT = /_check_([a-z_]+)$/;
 
 /** The one place errors become responses: the envelope of SPEC §10, no internals leaked. */
 export function registerErrorHandling(app: FastifyInstance): void {
@@ -62,6 +68,12 @@ function toAppError(error: FastifyError & { code?: string }): AppError {
       message: field ? `This ${field} is already taken` : 'This conflicts with an existing record',
       ...(field ? { details: { field } } : {}),
     });
+  }
+  const checkedField = CHECK_CONSTRAINT.exec(
+    (error as { constraint?: string }).constraint ?? '',
+  )?.[1];
+  if (error.code === '23514' && checkedField) {
+    return invalidField(checkedField, 'conflicts with another field of this record');
   }
   const pgError = error.code ? PG_CLIENT_ERRORS[error.code] : undefined;
   if (pgError) return pgError;

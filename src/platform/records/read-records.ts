@@ -71,6 +71,6 @@ export async function listRecords(
     descending,
     request: { page, page_size: pageSize, cursor },
     cursorKey: ctx.cursorKey,
-    scope: cursorScope({ tenant: ctx.tenantId, list: table.table, sort, filters }),
+    scope: cursorScope({ tenant: ctx.tenantId, list: table.table, sort, filters, pageSize }),
   });
 }
