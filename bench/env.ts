@@ -22,6 +22,7 @@ export interface BenchEnv {
   baseUrl: string;
   /** The bench tenant's admin, over HTTP and as an in-process request context. */
   http: HttpClient;
+  token: string;
   ctx: RequestContext;
   clients: number;
   seconds: number;
@@ -90,6 +91,7 @@ export async function openBenchEnv(): Promise<BenchEnv> {
     app,
     baseUrl,
     http,
+    token: token.token,
     ctx,
     clients,
     seconds,

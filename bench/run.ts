@@ -1,5 +1,6 @@
 import { openBenchEnv } from './env.js';
 import { formatRows, type Row } from './report.js';
+import { listScenarios } from './scenarios/lists.js';
 import { recordScenarios } from './scenarios/records.js';
 
 /**
@@ -7,7 +8,7 @@ import { recordScenarios } from './scenarios/records.js';
  * in the same run (SPEC §12), and the table is printed at the end. BENCH_CLIENTS and
  * BENCH_SECONDS change the load (50 clients, 5 s per measurement by default).
  */
-const SCENARIOS = [recordScenarios];
+const SCENARIOS = [recordScenarios, listScenarios];
 
 const env = await openBenchEnv();
 try {

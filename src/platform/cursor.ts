@@ -12,6 +12,8 @@ export interface CursorPosition {
   /** The last row's sort value as text (null sorts last), and its id. */
   sortValue: string | null;
   id: string;
+  /** The total counted when the walk began: deeper pages do not count again. */
+  total: { count: number; estimated: boolean };
 }
 
 interface CursorPayload {
@@ -19,6 +21,8 @@ interface CursorPayload {
   p: number;
   v: string | null;
   i: string;
+  t: number;
+  e: boolean;
 }
 
 /** The identity of a query a cursor belongs to: the same inputs give the same scope. */
@@ -32,6 +36,8 @@ export function encodeCursor(key: Buffer, scope: string, position: CursorPositio
     p: position.page,
     v: position.sortValue,
     i: position.id,
+    t: position.total.count,
+    e: position.total.estimated,
   };
   const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
   return `${body}.${sign(key, body)}`;
@@ -48,7 +54,12 @@ export function decodeCursor(key: Buffer, scope: string, cursor: string): Cursor
       'This cursor belongs to another query: keep the filters and sort it came with',
     );
   }
-  return { page: payload.p, sortValue: payload.v, id: payload.i };
+  return {
+    page: payload.p,
+    sortValue: payload.v,
+    id: payload.i,
+    total: { count: payload.t, estimated: payload.e },
+  };
 }
 
 function sign(key: Buffer, body: string): string {

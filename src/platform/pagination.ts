@@ -6,7 +6,8 @@ import { AppError } from './errors.js';
 /**
  * Hybrid pagination (SPEC §9), shared by every list and by search: pages 1-40 by offset with a
  * total counted up to 10,000, and on every page an opaque keyset cursor to the next one, which is
- * the only way deeper.
+ * the only way deeper. A cursor carries the total counted on the page it came from, so a walk
+ * counts once.
  */
 export const MAX_OFFSET_PAGE = 40;
 export const DEFAULT_PAGE_SIZE = 25;
@@ -89,7 +90,7 @@ export async function keysetPage(
     ${query.from} ${position}
     order by ${sort.expression} ${direction} ${nulls}, ${id} ${direction}
     limit ${pageSize + 1} ${offset}`.execute(tx);
-  const { total, estimated } = await countRows(tx, query.from);
+  const { count: total, estimated } = after?.total ?? (await countRows(tx, query.from));
 
   const hasNext = rows.length > pageSize;
   const data = rows.slice(0, pageSize);
@@ -100,6 +101,7 @@ export async function keysetPage(
           page: page + 1,
           sortValue: (last.__sort_value as string | null) ?? null,
           id: String(last.__id),
+          total: { count: total, estimated },
         })
       : null;
   for (const row of data) {
@@ -142,15 +144,15 @@ function afterPosition(query: KeysetQuery, after: CursorPosition): RawBuilder<un
 async function countRows(
   tx: Tx,
   from: RawBuilder<unknown>,
-): Promise<{ total: number; estimated: boolean }> {
+): Promise<{ count: number; estimated: boolean }> {
   const { rows } = await sql<{ n: number }>`
     select count(*)::int as n from (select 1 ${from} limit ${MAX_EXACT_COUNT + 1}) capped`.execute(
     tx,
   );
   const counted = rows[0]?.n ?? 0;
-  if (counted <= MAX_EXACT_COUNT) return { total: counted, estimated: false };
+  if (counted <= MAX_EXACT_COUNT) return { count: counted, estimated: false };
   const { rows: plan } = await sql<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>`
     explain (format json) select 1 ${from}`.execute(tx);
   const planned = plan[0]?.['QUERY PLAN'][0].Plan['Plan Rows'] ?? 0;
-  return { total: Math.max(counted, Math.round(planned)), estimated: true };
+  return { count: Math.max(counted, Math.round(planned)), estimated: true };
 }
