@@ -13,6 +13,7 @@ export const ASSETS: RecordTable = {
   entityType: 'asset',
   entityName: 'Asset',
   columns: ['code', 'name', 'site_id', 'category'],
+  referencedBy: [{ table: 'work_orders', column: 'asset_id' }],
 };
 
 const ASSETS_LIST: ListSpec = {

@@ -10,6 +10,15 @@ export const SITES: RecordTable = {
   entityName: 'Site',
   columns: ['code', 'name', 'timezone', 'geofence', 'shift_start', 'shift_end'],
   jsonColumns: ['geofence'],
+  referencedBy: [
+    'people',
+    'assets',
+    'work_orders',
+    'task_templates',
+    'tasks',
+    'attendance_records',
+    'tickets',
+  ].map((table) => ({ table, column: 'site_id' })),
 };
 
 const SITES_LIST: ListSpec = {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, call, type TestApp } from '../../../test/app.js';
+import { buildTestApp, call, onPostgres, type TestApp } from '../../../test/app.js';
 import { createPersonWith, createTenant, type TestTenant } from '../../../test/factories.js';
-import { auditOf, createSite, idsOf } from '../../../test/records.js';
+import { auditOf, createRecord, createSite, idsOf } from '../../../test/records.js';
 
 let t: TestApp;
 let acme: TestTenant;
@@ -152,4 +152,61 @@ describe('sites', () => {
     expect(again.statusCode).toBe(409);
     expect(again.data.error).toMatchObject({ code: 'CONFLICT', details: { field: 'code' } });
   });
+
+  it('refuses to delete a site live records use, and allows it once they are gone', async () => {
+    const site = await createSite(t, acme.adminToken);
+    const asset = await createRecord(t, acme.adminToken, 'assets', {
+      code: 'PUMP-1',
+      name: 'Pump',
+      site_id: site.id,
+    });
+    const refused = await call(t, acme.adminToken, {
+      method: 'DELETE',
+      url: `/api/v1/sites/${site.id}`,
+    });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.data.error).toMatchObject({
+      code: 'CONFLICT',
+      details: { referenced_by: { assets: 1 } },
+    });
+    const kept = await call(t, acme.adminToken, { method: 'GET', url: `/api/v1/sites/${site.id}` });
+    expect(kept.data.version).toBe(1);
+    expect((await auditOf(t, site.id)).map((entry) => entry.event_type)).toEqual(['CREATED']);
+
+    const assetGone = await call(t, acme.adminToken, {
+      method: 'DELETE',
+      url: `/api/v1/assets/${asset.id}`,
+    });
+    expect(assetGone.statusCode).toBe(204);
+    const deleted = await call(t, acme.adminToken, {
+      method: 'DELETE',
+      url: `/api/v1/sites/${site.id}`,
+    });
+    expect(deleted.statusCode, deleted.body).toBe(204);
+  });
+
+  it.runIf(onPostgres)(
+    'never lets a site be deleted while a record naming it is created at the same time',
+    async () => {
+      for (let round = 0; round < 10; round++) {
+        const site = await createSite(t, acme.adminToken);
+        const [asset, deletion] = await Promise.all([
+          call(t, acme.adminToken, {
+            method: 'POST',
+            url: '/api/v1/assets',
+            payload: { code: `RACE-${round}`, name: 'Racing pump', site_id: site.id },
+          }),
+          call(t, acme.adminToken, { method: 'DELETE', url: `/api/v1/sites/${site.id}` }),
+        ]);
+        const outcome = [asset.statusCode, deletion.statusCode];
+        expect(
+          [
+            [201, 409],
+            [400, 204],
+          ],
+          JSON.stringify(outcome),
+        ).toContainEqual(outcome);
+      }
+    },
+  );
 });

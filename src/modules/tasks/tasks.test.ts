@@ -217,7 +217,19 @@ describe('tasks', () => {
     const siteless = await createTemplate(acme.adminToken, { site_id: null });
     const closedSite = await freshSite();
     const onClosedSite = await createTemplate(acme.adminToken, { site_id: closedSite.id });
-    await call(t, acme.adminToken, { method: 'DELETE', url: `/api/v1/sites/${closedSite.id}` });
+    // The API refuses to delete a site a template uses; a site retired behind its back is refused too.
+    const refused = await call(t, acme.adminToken, {
+      method: 'DELETE',
+      url: `/api/v1/sites/${closedSite.id}`,
+    });
+    expect(refused.statusCode).toBe(409);
+    await withPlatformTxBypassingRls(t.database.db, (tx) =>
+      tx
+        .updateTable('sites')
+        .set({ deleted_at: new Date() })
+        .where('id', '=', closedSite.id)
+        .execute(),
+    );
     const cases: [Body, string][] = [
       [{ template_id: randomUUID() }, '/template_id'],
       [{ template_id: theirTemplate.id }, '/template_id'],

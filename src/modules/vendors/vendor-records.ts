@@ -13,6 +13,7 @@ export const VENDORS: RecordTable = {
   entityType: 'vendor',
   entityName: 'Vendor',
   columns: ['code', 'name', 'email', 'phone'],
+  referencedBy: [{ table: 'work_orders', column: 'vendor_id' }],
 };
 
 const VENDORS_LIST: ListSpec = {

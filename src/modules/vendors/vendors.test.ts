@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, call, type Body, type TestApp } from '../../../test/app.js';
 import { createPersonWith, createTenant, type TestTenant } from '../../../test/factories.js';
-import { auditOf, createRecord, idsOf } from '../../../test/records.js';
+import { auditOf, createRecord, createSite, idsOf } from '../../../test/records.js';
 import { withPlatformTxBypassingRls } from '../../platform/db/transactions.js';
 
 let t: TestApp;
@@ -383,5 +383,33 @@ describe('vendors', () => {
 
     const anonymous = await call(t, null, { method: 'GET', url: '/api/v1/vendors' });
     expect(anonymous.statusCode).toBe(401);
+  });
+
+  it('refuses to delete a vendor named on a live work order', async () => {
+    const vendor = await newVendor(acme);
+    const site = await createSite(t, acme.adminToken);
+    const wo = await createRecord(t, acme.adminToken, 'work-orders', {
+      title: 'Deep clean',
+      site_id: site.id,
+      vendor_id: vendor.id,
+    });
+    const refused = await call(t, acme.adminToken, {
+      method: 'DELETE',
+      url: `/api/v1/vendors/${vendor.id}`,
+    });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.data.error).toMatchObject({ details: { referenced_by: { work_orders: 1 } } });
+    expect((await storedVendor(vendor.id)).deleted_at).toBeNull();
+    const unassigned = await call(t, acme.adminToken, {
+      method: 'PATCH',
+      url: `/api/v1/work-orders/${wo.id}`,
+      payload: { vendor_id: null },
+    });
+    expect(unassigned.statusCode).toBe(200);
+    const deleted = await call(t, acme.adminToken, {
+      method: 'DELETE',
+      url: `/api/v1/vendors/${vendor.id}`,
+    });
+    expect(deleted.statusCode).toBe(204);
   });
 });

@@ -1,6 +1,7 @@
 import type { RawBuilder } from 'kysely';
 import type { AppError } from '../errors.js';
 import type { SortKey } from '../pagination.js';
+import type { Referrer } from './references.js';
 
 /**
  * How one kind of record (SPEC §4) is stored: enough for the generic reads and writes of
@@ -19,6 +20,8 @@ export interface RecordTable {
   jsonColumns?: readonly string[];
   /** Fields read through an expression of the row `r` (a sub-collection, a derived flag). */
   computed?: Readonly<Record<string, RawBuilder<unknown>>>;
+  /** Live records that name this one: while any exists, it cannot be deleted (409). */
+  referencedBy?: readonly Referrer[];
   /** A record in this state refuses every change and deletion (the condition names bare columns). */
   frozen?: { condition: RawBuilder<boolean>; error: () => AppError };
 }

@@ -12,6 +12,10 @@ export interface Reference {
 /**
  * Every named record must be a live record of the caller's tenant (another tenant's id is as
  * unknown as a made-up one): one query for all of them, 400 naming each field that fails.
+ *
+ * Each found record stays share-locked until the transaction ends, so it cannot be deleted
+ * meanwhile: a delete either finishes first (and the reference fails here) or waits and then
+ * finds the new record using it (see `assertNotReferenced`).
  */
 export async function assertReferencesExist(
   tx: Tx,
@@ -20,13 +24,19 @@ export async function assertReferencesExist(
 ): Promise<void> {
   const named = references.filter((ref): ref is Reference & { id: string } => Boolean(ref.id));
   if (named.length === 0) return;
+  // A locking clause is not allowed beside UNION, but is inside each WITH query.
+  const lookups = named.map((ref, i) => ({ ref, name: sql.id(`ref_${i}`) }));
   const { rows } = await sql<{ field: string }>`
-    ${sql.join(
-      named.map(
-        (ref) => sql`
+    with ${sql.join(
+      lookups.map(
+        ({ ref, name }) => sql`${name} as (
           select ${ref.field}::text as field from ${sql.table(ref.table)}
-          where tenant_id = ${tenantId} and id = ${ref.id} and deleted_at is null`,
+          where tenant_id = ${tenantId} and id = ${ref.id} and deleted_at is null
+          for share)`,
       ),
+    )}
+    ${sql.join(
+      lookups.map(({ name }) => sql`select field from ${name}`),
       sql` union all `,
     )}`.execute(tx);
   const found = new Set(rows.map((row) => row.field));
@@ -39,4 +49,44 @@ export async function assertReferencesExist(
       },
     });
   }
+}
+
+/** Where records of one table are referenced from: `{table: 'work_orders', column: 'site_id'}`. */
+export interface Referrer {
+  table: string;
+  column: string;
+}
+
+/**
+ * 409 CONFLICT while live records still refer to this one (a site with assets, a vendor on work
+ * orders). Run it after the record is locked for its deletion, so no new reference slips in.
+ */
+export async function assertNotReferenced(
+  tx: Tx,
+  tenantId: string,
+  id: string,
+  entityName: string,
+  referrers: readonly Referrer[],
+): Promise<void> {
+  if (referrers.length === 0) return;
+  const { rows } = await sql<{ referrer: string; n: number }>`
+    ${sql.join(
+      referrers.map(
+        (referrer) => sql`
+          select ${referrer.table}::text as referrer, count(*)::int as n
+          from ${sql.table(referrer.table)}
+          where tenant_id = ${tenantId} and ${sql.ref(referrer.column)} = ${id}
+            and deleted_at is null`,
+      ),
+      sql` union all `,
+    )}`.execute(tx);
+  const inUse = rows.filter((row) => row.n > 0);
+  if (inUse.length === 0) return;
+  const counts = Object.fromEntries(inUse.map((row) => [row.referrer, row.n]));
+  throw new AppError('CONFLICT', {
+    message: `${entityName} is still used by ${inUse
+      .map((row) => `${row.n} ${row.referrer.replaceAll('_', ' ')}`)
+      .join(', ')}: delete or move those first`,
+    details: { referenced_by: counts },
+  });
 }

@@ -11,6 +11,7 @@ import { updateVersioned, type VersionedTable } from '../db/versioned-update.js'
 import type { ExpectedVersion } from '../optimistic-lock.js';
 import { findRecord } from './read-records.js';
 import type { RecordRow, RecordTable } from './record-table.js';
+import { assertNotReferenced } from './references.js';
 
 /** Column values as the driver should send them: jsonb columns as JSON text. */
 function toColumns(table: RecordTable, values: RecordRow): [string, unknown][] {
@@ -84,7 +85,7 @@ export async function updateRecord(
   return { record: (await findRecord(tx, table, ctx.tenantId, id))!, changes };
 }
 
-/** Soft delete at the expected version, with a DELETED entry. */
+/** Soft delete at the expected version, refused while live records refer to it; audited. */
 export async function deleteRecord(
   tx: Tx,
   ctx: RequestContext,
@@ -104,6 +105,7 @@ export async function deleteRecord(
     softDeleted: true,
     frozen: table.frozen,
   });
+  await assertNotReferenced(tx, ctx.tenantId, id, table.entityName, table.referencedBy ?? []);
   await recordAudit(tx, ctx, {
     eventType: 'DELETED',
     entityType: table.entityType,
