@@ -27,10 +27,13 @@ import {
   TokenSchema,
   UpdatePersonBody,
   UpdateRoleBody,
+  UpdateTenantSettingsBody,
+  TenantSchema,
   listOf,
 } from './schemas.js';
 import { updatePerson } from './update-person.js';
 import { updateRole } from './update-role.js';
+import { updateTenantSettings } from './update-tenant-settings.js';
 
 const IfMatch = Type.Object({ 'if-match': Type.Optional(Type.String()) });
 
@@ -66,6 +69,30 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => getMe(tenantContext(request)),
+  );
+
+  app.patch(
+    '/tenant',
+    {
+      schema: {
+        tags: ['identity'],
+        summary: "Change the caller's tenant settings",
+        headers: IfMatch,
+        body: UpdateTenantSettingsBody,
+        response: { 200: TenantSchema },
+      },
+      preValidation: permit('tenant.admin'),
+    },
+    async (request, reply) => {
+      const ctx = tenantContext(request);
+      const expected = expectedVersion(
+        request.headers['if-match'],
+        request.body.version,
+        ctx.tenant,
+      );
+      const tenant = await updateTenantSettings(ctx, request.body, expected);
+      return reply.header('etag', etag(tenant.version)).send(tenant);
+    },
   );
 
   app.get(
@@ -137,8 +164,10 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: { tags: ['identity'], body: CreatePersonBody, response: { 201: PersonSchema } },
       preValidation: permit('people.manage'),
     },
-    async (request, reply) =>
-      reply.status(201).send(await createPerson(tenantContext(request), request.body)),
+    async (request, reply) => {
+      const person = await createPerson(tenantContext(request), request.body);
+      return reply.status(201).header('etag', etag(person.version)).send(person);
+    },
   );
   app.patch(
     '/people/:id',

@@ -130,6 +130,20 @@ export const TenantSchema = Type.Object({
 });
 export type TenantRecord = Static<typeof TenantSchema>;
 
+export const UpdateTenantSettingsBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    require_if_match: Type.Optional(
+      Type.Boolean({ description: 'Writes must name the version they were based on (else 428)' }),
+    ),
+    payroll_grace_days: Type.Optional(Type.Integer({ minimum: 0, maximum: 31 })),
+    retention_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 36500 })),
+    version: VersionField,
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateTenantSettingsInput = Static<typeof UpdateTenantSettingsBody>;
+
 export const CreateTenantBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
