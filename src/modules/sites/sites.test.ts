@@ -85,6 +85,33 @@ describe('sites', () => {
     expect(audit[1]!.changes).toEqual({ name: { old: 'London One', new: 'London Central' } });
   });
 
+  it('filters by code, time zone and id, and sorts by code, name and dates', async () => {
+    const tenant = await createTenant(t, 'Lists');
+    const [b, a, c] = [
+      await createSite(t, tenant.adminToken, {
+        code: 'B-2',
+        name: 'Alpha',
+        timezone: 'Asia/Kolkata',
+      }),
+      await createSite(t, tenant.adminToken, { code: 'A-1', name: 'Charlie', timezone: 'UTC' }),
+      await createSite(t, tenant.adminToken, { code: 'C-3', name: 'Bravo', timezone: 'UTC' }),
+    ];
+    const ids = async (query: string) =>
+      idsOf(await call(t, tenant.adminToken, { method: 'GET', url: `/api/v1/sites?${query}` }));
+    expect(await ids('')).toEqual([a.id, b.id, c.id]);
+    expect(await ids('code=C-3')).toEqual([c.id]);
+    expect(await ids('timezone=UTC')).toEqual([a.id, c.id]);
+    expect(await ids(`id=${b.id}`)).toEqual([b.id]);
+    expect(await ids('sort=-code')).toEqual([c.id, b.id, a.id]);
+    expect(await ids('sort=name')).toEqual([b.id, c.id, a.id]);
+    expect(await ids('sort=-created_at')).toEqual([c.id, a.id, b.id]);
+    const bad = await call(t, tenant.adminToken, {
+      method: 'GET',
+      url: '/api/v1/sites?sort=colour',
+    });
+    expect(bad.statusCode).toBe(400);
+  });
+
   it('refuses bad time zones, open rings, bad clock times and unknown fields', async () => {
     for (const payload of [
       { timezone: 'Mars/Olympus' },
