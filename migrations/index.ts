@@ -1,9 +1,11 @@
 import type { Migration } from 'kysely';
 import * as foundation from './0001_foundation.js';
 import * as records from './0002_records.js';
+import * as tokenLookup from './0003_token_lookup.js';
 
 /** Every migration, in order. Listed statically so they run the same under tsx, vitest and node. */
 export const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
   '0002_records': records,
+  '0003_token_lookup': tokenLookup,
 };

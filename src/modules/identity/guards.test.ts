@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, call, type TestApp } from '../../../test/app.js';
 import { createPersonWith, createTenant, type TestTenant } from '../../../test/factories.js';
@@ -167,6 +168,7 @@ describe('people writes', () => {
 
   it('audits each token a deletion revokes, by id', async () => {
     const person = await createPersonWith(t, acme, []);
+    const correlationId = randomUUID();
     const tokens = await call(t, acme.adminToken, { method: 'GET', url: '/api/v1/tokens' });
     const tokenId = (tokens.data.data as { id: string; person_id: string }[]).find(
       (token) => token.person_id === person.id,
@@ -174,14 +176,14 @@ describe('people writes', () => {
     const deleted = await call(t, acme.adminToken, {
       method: 'DELETE',
       url: `/api/v1/people/${person.id}`,
-      headers: { 'x-correlation-id': '7d444840-9dc0-41ab-8f2c-4b9a3e6f0a11' },
+      headers: { 'x-correlation-id': correlationId },
     });
     expect(deleted.statusCode).toBe(204);
     const entries = await withPlatformTxBypassingRls(t.database.db, (tx) =>
       tx
         .selectFrom('audit_entries')
         .select(['event_type', 'entity_type', 'entity_id'])
-        .where('correlation_id', '=', '7d444840-9dc0-41ab-8f2c-4b9a3e6f0a11')
+        .where('correlation_id', '=', correlationId)
         .orderBy('entity_type')
         .execute(),
     );
