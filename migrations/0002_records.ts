@@ -238,6 +238,24 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       on ${sql.table(table)} (tenant_id, status, created_at)`.execute(db);
   }
 
+  // What list filters and the in-use check before a deletion look records up by.
+  for (const [table, column] of [
+    ['people', 'site_id'],
+    ['work_orders', 'site_id'],
+    ['work_orders', 'asset_id'],
+    ['work_orders', 'vendor_id'],
+    ['work_orders', 'assigned_to'],
+    ['task_templates', 'site_id'],
+    ['tasks', 'site_id'],
+    ['tasks', 'assignee_id'],
+    ['attendance_records', 'site_id'],
+    ['tickets', 'site_id'],
+    ['tickets', 'assignee_id'],
+  ] as const) {
+    await sql`create index ${sql.id(`${table}_${column}`)} on ${sql.table(table)} (tenant_id, ${sql.ref(column)})
+      where deleted_at is null`.execute(db);
+  }
+
   for (const table of RECORD_TABLES) {
     await sql`alter table ${sql.table(table)} enable row level security`.execute(db);
     await sql`

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, call, type Body, type TestApp } from './app.js';
 import { createPersonWith, createTenant, type TestTenant } from './factories.js';
@@ -30,6 +31,13 @@ interface RecordPath {
   /** A valid change. */
   change: Body;
 }
+
+/** The table behind a path, where the names differ. */
+const TABLES: Record<string, string> = {
+  'work-orders': 'work_orders',
+  'task-templates': 'task_templates',
+  attendance: 'attendance_records',
+};
 
 const withSite = async (tenant: TestTenant, body: Body) => ({
   ...body,
@@ -141,6 +149,7 @@ describe.each(PATHS)('/api/v1/$path', ({ path, body, change }) => {
     for (const extra of [{ colour: 'red' }, { status: 'CLOSED' }, { tenant_id: other.id }]) {
       const created = await request(acme, 'POST', path, { ...valid, ...extra });
       expect(created.statusCode, JSON.stringify(extra)).toBe(400);
+      expect(created.data.error).toMatchObject({ code: 'VALIDATION_ERROR' });
     }
     const record = await createRecord(t, acme.adminToken, path, valid);
     for (const extra of [{ colour: 'red' }, { status: 'CLOSED' }, { id: randomUUID() }]) {
@@ -190,6 +199,20 @@ describe.each(PATHS)('/api/v1/$path', ({ path, body, change }) => {
     expect((await request(acme, 'PATCH', `${path}/${record.id}`, change)).statusCode).toBe(404);
     expect(idsOf(await request(acme, 'GET', `${path}?page_size=100`))).not.toContain(record.id);
     expect(await eventsOf(record.id)).toEqual(['CREATED', 'DELETED']);
+    const { rows } = await sql<{ deleted_at: Date | null; version: number }>`
+      select deleted_at, version from ${sql.table(TABLES[path] ?? path)}
+      where id = ${record.id}`.execute(t.database.db);
+    expect(rows, 'the row is kept').toEqual([{ deleted_at: expect.any(Date), version: 2 }]);
+  });
+
+  it('applies a write that names no version to the current one (last write wins)', async () => {
+    const record = await createRecord(t, acme.adminToken, path, await body(acme));
+    for (const expected of [2, 3]) {
+      const blind = await request(acme, 'PATCH', `${path}/${record.id}`, change);
+      expect(blind.statusCode, blind.body).toBe(200);
+      expect(blind.data.version).toBe(expected);
+    }
+    expect(await eventsOf(record.id)).toEqual(['CREATED', 'UPDATED', 'UPDATED']);
   });
 });
 
@@ -238,6 +261,8 @@ describe('a tenant that requires If-Match', () => {
     ]);
     const stale = await request(strict, 'PATCH', 'tenant', { payroll_grace_days: 5, version: 1 });
     expect(stale.statusCode).toBe(409);
+    const blind = await request(strict, 'PATCH', 'tenant', { payroll_grace_days: 5 });
+    expect(blind.statusCode).toBe(428);
     const clerk = await createPersonWith(t, strict, ['sites.manage']);
     const denied = await call(t, clerk.token, {
       method: 'PATCH',

@@ -49,9 +49,10 @@ export function decodeCursor(key: Buffer, scope: string, cursor: string): Cursor
     throw invalidCursor('This cursor is not valid');
   }
   const payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as CursorPayload;
+  if (!isPayload(payload)) throw invalidCursor('This cursor is not valid');
   if (payload.q !== scope) {
     throw invalidCursor(
-      'This cursor belongs to another query: keep the filters and sort it came with',
+      'This cursor belongs to another query: keep the filters, sort and page_size it came with',
     );
   }
   return {
@@ -60,6 +61,18 @@ export function decodeCursor(key: Buffer, scope: string, cursor: string): Cursor
     id: payload.i,
     total: { count: payload.t, estimated: payload.e },
   };
+}
+
+/** Signed, but perhaps by another version of this code: check every field's type. */
+function isPayload(value: Partial<CursorPayload>): value is CursorPayload {
+  return (
+    typeof value.q === 'string' &&
+    Number.isInteger(value.p) &&
+    (value.v === null || typeof value.v === 'string') &&
+    typeof value.i === 'string' &&
+    Number.isInteger(value.t) &&
+    typeof value.e === 'boolean'
+  );
 }
 
 function sign(key: Buffer, body: string): string {

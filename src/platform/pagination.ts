@@ -108,15 +108,18 @@ export async function keysetPage(
     delete row.__sort_value;
     delete row.__id;
   }
+  // A carried total is as old as the walk: an estimate now, and never below the rows seen.
+  const seen = (page - 1) * pageSize + data.length + (hasNext ? 1 : 0);
+  const totalCount = Math.max(total, seen);
   return {
     data,
     pagination: {
       type: after ? 'cursor' : 'offset',
       page,
       page_size: pageSize,
-      total_count: total,
-      total_count_estimated: estimated,
-      total_pages: Math.ceil(total / pageSize),
+      total_count: totalCount,
+      total_count_estimated: estimated || after !== null,
+      total_pages: Math.ceil(totalCount / pageSize),
       has_next: hasNext,
       has_previous: page > 1,
       next_cursor: nextCursor,

@@ -2,6 +2,7 @@ import { creationChanges, recordAudit } from '../../platform/audit/record-audit.
 import { ensurePermission } from '../../platform/auth/permissions.js';
 import type { RequestContext } from '../../platform/context.js';
 import { withTenantTx } from '../../platform/db/transactions.js';
+import { assertReferencesExist } from '../../platform/records/references.js';
 import { findPerson, replacePersonRoles } from './repository.js';
 import type { CreatePersonInput, PersonRecord } from './schemas.js';
 
@@ -12,6 +13,9 @@ export async function createPerson(
   if (input.role_ids?.length)
     await ensurePermission(ctx, 'tenant.admin', "assign a person's roles");
   return withTenantTx(ctx, async (tx) => {
+    await assertReferencesExist(tx, ctx.tenantId, [
+      { field: 'site_id', table: 'sites', id: input.site_id },
+    ]);
     const { id } = await tx
       .insertInto('people')
       .values({

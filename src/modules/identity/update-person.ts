@@ -2,6 +2,7 @@ import { changedFields, recordAudit } from '../../platform/audit/record-audit.js
 import { ensurePermission } from '../../platform/auth/permissions.js';
 import type { RequestContext } from '../../platform/context.js';
 import { withTenantTx } from '../../platform/db/transactions.js';
+import { assertReferencesExist } from '../../platform/records/references.js';
 import { updateVersioned } from '../../platform/db/versioned-update.js';
 import type { ExpectedVersion } from '../../platform/optimistic-lock.js';
 import { assertSomethingToUpdate } from './input-rules.js';
@@ -21,6 +22,9 @@ export async function updatePerson(
   // Whoever assigns roles hands out their permissions: that is the tenant admin's call alone.
   if (roleIds) await ensurePermission(ctx, 'tenant.admin', "change a person's roles");
   return withTenantTx(ctx, async (tx) => {
+    await assertReferencesExist(tx, ctx.tenantId, [
+      { field: 'site_id', table: 'sites', id: fields.site_id },
+    ]);
     const { before, after } = await updateVersioned(tx, {
       table: 'people',
       tenantId: ctx.tenantId,

@@ -210,6 +210,13 @@ describe('sites', () => {
       url: `/api/v1/sites/${site.id}`,
     });
     expect(deleted.statusCode, deleted.body).toBe(204);
+    const onDeletedSite = await call(t, acme.adminToken, {
+      method: 'POST',
+      url: '/api/v1/people',
+      payload: { login: 'late.arrival', name: 'Late Arrival', site_id: site.id },
+    });
+    expect(onDeletedSite.statusCode).toBe(400);
+    expect(onDeletedSite.data.error).toMatchObject({ details: { errors: [{ path: '/site_id' }] } });
   });
 
   it.runIf(onPostgres)(

@@ -65,6 +65,8 @@ describe('work order line items', () => {
     expect(await etagOf()).toBe('"1"');
     const added = await addItem(wo.id, { description: 'Photograph the gauge' });
     expect(await etagOf()).toBe('"2"');
+    const [created] = await auditOf(t, added.id);
+    expect(created!.metadata).toEqual({ work_order_id: wo.id, work_order_version: 2 });
     const patched = await call(t, acme.adminToken, {
       method: 'PATCH',
       url: `${itemsPath(wo.id)}/${added.id}`,

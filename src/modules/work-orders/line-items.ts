@@ -42,8 +42,10 @@ export const lineItems = {
     withTenantTx(ctx, async (tx) => {
       await requireWorkOrder(tx, ctx.tenantId, workOrderId, 'lock');
       const seq = input.seq ?? (await nextSeq(tx, ctx.tenantId, workOrderId));
-      const [id] = await insertLineItems(tx, ctx, workOrderId, [{ ...input, seq }]);
-      await bumpWorkOrderVersion(tx, ctx, workOrderId);
+      const workOrderVersion = await bumpWorkOrderVersion(tx, ctx, workOrderId);
+      const [id] = await insertLineItems(tx, ctx, workOrderId, [{ ...input, seq }], {
+        work_order_version: workOrderVersion,
+      });
       return (await findLineItem(tx, ctx.tenantId, workOrderId, id!))!;
     }),
 
@@ -60,10 +62,11 @@ export const lineItems = {
     }
     return withTenantTx(ctx, async (tx) => {
       await requireLineItem(tx, ctx.tenantId, workOrderId, id);
+      const workOrderVersion = await bumpWorkOrderVersion(tx, ctx, workOrderId);
       const { record } = await updateRecord(tx, ctx, LINE_ITEMS, id, expected, set, {
         work_order_id: workOrderId,
+        work_order_version: workOrderVersion,
       });
-      await bumpWorkOrderVersion(tx, ctx, workOrderId);
       return record as LineItemRecord;
     });
   },
@@ -76,8 +79,11 @@ export const lineItems = {
   ): Promise<void> =>
     withTenantTx(ctx, async (tx) => {
       await requireLineItem(tx, ctx.tenantId, workOrderId, id);
-      await deleteRecord(tx, ctx, LINE_ITEMS, id, expected, { work_order_id: workOrderId });
-      await bumpWorkOrderVersion(tx, ctx, workOrderId);
+      const workOrderVersion = await bumpWorkOrderVersion(tx, ctx, workOrderId);
+      await deleteRecord(tx, ctx, LINE_ITEMS, id, expected, {
+        work_order_id: workOrderId,
+        work_order_version: workOrderVersion,
+      });
     }),
 };
 

@@ -74,15 +74,18 @@ export async function requireWorkOrder(
 /**
  * A line-item write changes the work order as read (its `line_items`), so it takes a new version
  * too: its ETag stays honest, and a transition decided on the old items fails its version guard.
+ * The item's own audit entry records that version (`work_order_version`).
  */
 export async function bumpWorkOrderVersion(
   tx: Tx,
   ctx: RequestContext,
   workOrderId: string,
-): Promise<void> {
-  await sql`
+): Promise<number> {
+  const { rows } = await sql<{ version: number }>`
     update work_orders set version = version + 1, updated_at = now(), updated_by = ${ctx.actorId}
-    where tenant_id = ${ctx.tenantId} and id = ${workOrderId}`.execute(tx);
+    where tenant_id = ${ctx.tenantId} and id = ${workOrderId}
+    returning version`.execute(tx);
+  return rows[0]!.version;
 }
 
 /** A live line item of that work order, or undefined (an item never moves to another one). */
@@ -131,6 +134,7 @@ export async function insertLineItems(
   ctx: RequestContext,
   workOrderId: string,
   items: readonly LineItemValues[],
+  metadata: Record<string, unknown> = {},
 ): Promise<string[]> {
   if (items.length === 0) return [];
   const rows = items.map((item) => ({
@@ -161,7 +165,7 @@ export async function insertLineItems(
       entityType: LINE_ITEMS.entityType,
       entityId: id,
       changes: creationChanges(values),
-      metadata: { work_order_id: workOrderId },
+      metadata: { ...metadata, work_order_id: workOrderId },
     })),
   );
   return rows.map((row) => row.id);

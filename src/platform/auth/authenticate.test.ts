@@ -50,13 +50,23 @@ describe('token lookup', () => {
     expect(rows).toEqual([]);
   });
 
-  it('leaves a pooled connection as it found it', async () => {
-    await authenticate(t.database.db, a.adminToken, undefined);
-    const { rows } = await sql<{ role: string; tenant: string | null }>`
-      select current_user as role, nullif(current_setting('app.tenant_id', true), '') as tenant`.execute(
-      t.database.db,
-    );
-    expect(rows[0]!.role).not.toBe('facilityflow_app');
-    expect(rows[0]!.tenant).toBeNull();
+  it('leaves its connection as it found it', async () => {
+    const after = await t.database.db.connection().execute(async (connection) => {
+      const { rows: found } = await sql`
+        select * from authenticate_token(${a.id}, ${hashToken(a.adminToken)})`.execute(connection);
+      expect(found).toHaveLength(1);
+      const { rows } = await sql<{ role: string; tenant: string | null }>`
+        select current_user as role,
+               nullif(current_setting('app.tenant_id', true), '') as tenant`.execute(connection);
+      return rows[0]!;
+    });
+    expect(after.role).not.toBe('facilityflow_app');
+    expect(after.tenant).toBeNull();
+  });
+
+  it('refuses to run inside a transaction', async () => {
+    await expect(
+      t.database.db.transaction().execute((tx) => authenticate(tx, a.adminToken, undefined)),
+    ).rejects.toThrow('outside any transaction');
   });
 });

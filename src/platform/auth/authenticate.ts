@@ -39,6 +39,8 @@ export async function authenticate(
   }
   const tenantId = tenantOfToken(token);
   if (!tenantId) return null;
+  // Inside a transaction the function's tenant and role would outlive the lookup.
+  if (db.isTransaction) throw new Error('authenticate runs outside any transaction');
   // One statement, in the tenant's RLS scope (see migrations/0003_token_lookup.ts).
   const { rows } = await sql<TokenLookup>`
     select * from authenticate_token(${tenantId}, ${hashToken(token)})`.execute(db);

@@ -15,14 +15,19 @@ let other: TestTenant;
 const ROWS = 2000;
 
 /** `count` sites of a tenant in one statement; every tenth has no shift start. */
-async function insertSites(tenant: TestTenant, count: number, prefix: string): Promise<void> {
+async function insertSites(
+  tenant: TestTenant,
+  count: number,
+  prefix: string,
+  from = '2026-01-01',
+): Promise<void> {
   await withPlatformTxBypassingRls(t.database.db, (tx) =>
     sql`
       insert into sites (tenant_id, code, name, timezone, shift_start, created_at)
       select ${tenant.id}, ${prefix} || lpad(n::text, 6, '0'), 'Site ' || n, 'UTC',
              case when n % 10 = 0 then null else lpad((n % 24)::text, 2, '0') || ':00' end,
              -- many rows share a creation time, so the id must break ties
-             timestamptz '2026-01-01' + make_interval(secs => n / 7)
+             ${from}::timestamptz + make_interval(secs => n / 7)
       from generate_series(1, ${count}) n`.execute(tx),
   );
 }
@@ -98,10 +103,42 @@ describe('hybrid pagination', () => {
       page: 2,
       has_previous: true,
       total_count: ROWS,
+      total_count_estimated: true,
     });
     const last = await list(acme.adminToken, 'page_size=50&page=40');
     expect(last.data.pagination).toMatchObject({ has_next: false, next_cursor: null });
     expect(idsOf(last)).toHaveLength(50);
+  });
+
+  it('counts once per walk, and never reports fewer rows or pages than it has shown', async () => {
+    const small = await createTenant(t, 'Small');
+    await insertSites(small, 5, 'W');
+    const walk = (query: string) =>
+      call(t, small.adminToken, {
+        method: 'GET',
+        url: `/api/v1/sites?page_size=2&sort=created_at${query}`,
+      });
+    let response = await walk('');
+    expect(response.data.pagination).toMatchObject({ total_count: 5, total_pages: 3 });
+    await insertSites(small, 7, 'X', '2026-02-01');
+    let shown = idsOf(response).length;
+    for (;;) {
+      const pagination = response.data.pagination as {
+        page: number;
+        total_count: number;
+        total_pages: number;
+        has_next: boolean;
+        next_cursor: string | null;
+      };
+      expect(pagination.total_pages).toBeGreaterThanOrEqual(
+        pagination.page + (pagination.has_next ? 1 : 0),
+      );
+      expect(pagination.total_count).toBeGreaterThanOrEqual(shown);
+      if (!pagination.next_cursor) break;
+      response = await walk(`&cursor=${pagination.next_cursor}`);
+      shown += idsOf(response).length;
+    }
+    expect(shown).toBe(12);
   });
 
   it('answers page 41 without a cursor with 400 CURSOR_REQUIRED', async () => {

@@ -13,9 +13,9 @@ export interface Reference {
  * Every named record must be a live record of the caller's tenant (another tenant's id is as
  * unknown as a made-up one): one query for all of them, 400 naming each field that fails.
  *
- * Each found record stays share-locked until the transaction ends, so it cannot be deleted
- * meanwhile: a delete either finishes first (and the reference fails here) or waits and then
- * finds the new record using it (see `assertNotReferenced`).
+ * Each found record stays key-share-locked until the transaction ends, as a foreign key would
+ * lock it: edits of it go on, but a delete (which locks FOR UPDATE, see `lockForDeletion`) either
+ * finishes first, and the reference fails here, or waits and then finds the new record using it.
  */
 export async function assertReferencesExist(
   tx: Tx,
@@ -32,7 +32,7 @@ export async function assertReferencesExist(
         ({ ref, name }) => sql`${name} as (
           select ${ref.field}::text as field from ${sql.table(ref.table)}
           where tenant_id = ${tenantId} and id = ${ref.id} and deleted_at is null
-          for share)`,
+          for key share)`,
       ),
     )}
     ${sql.join(
@@ -57,9 +57,20 @@ export interface Referrer {
   column: string;
 }
 
+/** Locks a record against new references (their KEY SHARE waits) before it is deleted. */
+export async function lockForDeletion(
+  tx: Tx,
+  table: string,
+  tenantId: string,
+  id: string,
+): Promise<void> {
+  await sql`select 1 from ${sql.table(table)} where tenant_id = ${tenantId} and id = ${id}
+    for update`.execute(tx);
+}
+
 /**
  * 409 CONFLICT while live records still refer to this one (a site with assets, a vendor on work
- * orders). Run it after the record is locked for its deletion, so no new reference slips in.
+ * orders). Run it after `lockForDeletion`, so no new reference slips in.
  */
 export async function assertNotReferenced(
   tx: Tx,

@@ -11,7 +11,7 @@ import { updateVersioned, type VersionedTable } from '../db/versioned-update.js'
 import type { ExpectedVersion } from '../optimistic-lock.js';
 import { findRecord } from './read-records.js';
 import type { RecordRow, RecordTable } from './record-table.js';
-import { assertNotReferenced } from './references.js';
+import { assertNotReferenced, lockForDeletion } from './references.js';
 
 /** Column values as the driver should send them: jsonb columns as JSON text. */
 function toColumns(table: RecordTable, values: RecordRow): [string, unknown][] {
@@ -94,6 +94,7 @@ export async function deleteRecord(
   expected: ExpectedVersion | null,
   metadata: Record<string, unknown> = {},
 ): Promise<void> {
+  if (table.referencedBy) await lockForDeletion(tx, table.table, ctx.tenantId, id);
   const { after } = await updateVersioned(tx, {
     table: table.table as VersionedTable,
     tenantId: ctx.tenantId,
