@@ -21,6 +21,8 @@ import {
   CreateTokenBody,
   IssuedTokenSchema,
   ListPeopleQuery,
+  ListRolesQuery,
+  ListTokensQuery,
   MeSchema,
   PersonSchema,
   RoleSchema,
@@ -100,11 +102,12 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['identity'],
-        response: { 200: Type.Object({ data: Type.Array(RoleSchema) }) },
+        querystring: ListRolesQuery,
+        response: { 200: listOf(RoleSchema) },
       },
       preValidation: permit('tenant.admin'),
     },
-    async (request) => ({ data: await listRoles(tenantContext(request)) }),
+    async (request) => listRoles(tenantContext(request), request.query),
   );
   app.post(
     '/roles',
@@ -214,10 +217,11 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['identity'],
-        response: { 200: Type.Object({ data: Type.Array(TokenSchema) }) },
+        querystring: ListTokensQuery,
+        response: { 200: listOf(TokenSchema) },
       },
     },
-    async (request) => ({ data: await listTokens(tenantContext(request)) }),
+    async (request) => listTokens(tenantContext(request), request.query),
   );
   app.post(
     '/tokens',

@@ -102,6 +102,14 @@ export const TokenSchema = Type.Object({
 });
 export type TokenRecord = Static<typeof TokenSchema>;
 
+export const ListTokensQuery = ListQuery(
+  { person_id: Type.String({ format: 'uuid', description: 'Whose tokens (tenant admins only)' }) },
+  ['created_at', 'name', 'expires_at'],
+);
+export type ListTokensFilter = Static<typeof ListTokensQuery>;
+
+export const ListRolesQuery = ListQuery({}, ['name', 'created_at', 'updated_at']);
+
 /** Returned once, at creation: the only time the secret is shown. */
 export const IssuedTokenSchema = Type.Object({ ...TokenSchema.properties, token: Type.String() });
 export type IssuedToken = Static<typeof IssuedTokenSchema>;

@@ -152,4 +152,43 @@ describe('tokens', () => {
       ]).toString('base64url');
     expect((await me(forged)).statusCode).toBe(401);
   });
+
+  it('pages token lists; an admin may pick a person, anyone else sees only their own', async () => {
+    const carol = await createPersonWith(t, acme, []);
+    for (const name of ['laptop', 'phone', 'tablet']) {
+      const issued = await call(t, acme.adminToken, {
+        method: 'POST',
+        url: '/api/v1/tokens',
+        payload: { person_id: carol.id, name },
+      });
+      expect(issued.statusCode).toBe(201);
+    }
+    const first = await call(t, acme.adminToken, {
+      method: 'GET',
+      url: `/api/v1/tokens?person_id=${carol.id}&page_size=2&sort=name`,
+    });
+    expect(first.statusCode, first.body).toBe(200);
+    expect((first.data.data as { name: string }[]).map((tok) => tok.name)).toEqual([
+      'laptop',
+      'phone',
+    ]);
+    expect(first.data.pagination).toMatchObject({ total_count: 4, has_next: true });
+    const cursor = (first.data.pagination as { next_cursor: string }).next_cursor;
+    const second = await call(t, acme.adminToken, {
+      method: 'GET',
+      url: `/api/v1/tokens?person_id=${carol.id}&page_size=2&sort=name&cursor=${cursor}`,
+    });
+    expect((second.data.data as { name: string }[]).map((tok) => tok.name)).toEqual([
+      'tablet',
+      'test',
+    ]);
+
+    const ownOnly = await call(t, carol.token, {
+      method: 'GET',
+      url: `/api/v1/tokens?person_id=${acme.adminId}`,
+    });
+    expect(ownOnly.statusCode).toBe(200);
+    const owners = (ownOnly.data.data as { person_id: string }[]).map((tok) => tok.person_id);
+    expect(new Set(owners)).toEqual(new Set([carol.id]));
+  });
 });

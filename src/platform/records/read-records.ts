@@ -26,6 +26,9 @@ export function recordColumns(table: RecordTable): RawBuilder<unknown> {
   ]);
 }
 
+const live = (table: RecordTable) =>
+  table.softDelete === false ? sql`` : sql`and r.deleted_at is null`;
+
 /** A live (not deleted) record of the tenant, or undefined. */
 export async function findRecord(
   tx: Tx,
@@ -35,7 +38,7 @@ export async function findRecord(
 ): Promise<RecordRow | undefined> {
   const { rows } = await sql<RecordRow>`
     select ${recordColumns(table)} from ${sql.table(table.table)} r
-    where r.tenant_id = ${tenantId} and r.id = ${id} and r.deleted_at is null`.execute(tx);
+    where r.tenant_id = ${tenantId} and r.id = ${id} ${live(table)}`.execute(tx);
   return rows[0];
 }
 
@@ -54,7 +57,7 @@ export async function listRecords(
   const sortKey = spec.sorts[descending ? sort.slice(1) : sort];
   if (!sortKey) throw new AppError('VALIDATION_ERROR', { message: `Unknown sort key ${sort}` });
 
-  const conditions = [sql`r.tenant_id = ${ctx.tenantId}`, sql`r.deleted_at is null`];
+  const conditions = [sql`r.tenant_id = ${ctx.tenantId} ${live(table)}`];
   const filters: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(filterValues)) {
     if (value === undefined) continue;

@@ -16,6 +16,8 @@ export interface RecordTable {
   entityName: string;
   /** The record's own columns, returned on every read after the common ones. */
   columns: readonly string[];
+  /** False for tables whose rows are never soft-deleted (no `deleted_at`). */
+  softDelete?: boolean;
   /** Columns stored as jsonb: written as JSON text (an array would otherwise go as a SQL array). */
   jsonColumns?: readonly string[];
   /** Fields read through an expression of the row `r` (a sub-collection, a derived flag). */
