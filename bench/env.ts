@@ -20,7 +20,7 @@ export interface BenchEnv {
   database: Database;
   app: FastifyInstance;
   baseUrl: string;
-  /** The bench tenant's admin, over HTTP and as an in-process request context. */
+  /** The bench tenant's admin: a client for single calls, its token, and an in-process context. */
   http: HttpClient;
   token: string;
   ctx: RequestContext;
