@@ -1,4 +1,4 @@
-import { ensurePermission } from '../../platform/auth/permissions.js';
+import { authorizeAssignment } from '../../platform/records/assignment.js';
 import type { RequestContext } from '../../platform/context.js';
 import { withTenantTx } from '../../platform/db/transactions.js';
 import { invalidField } from '../../platform/errors.js';
@@ -27,7 +27,7 @@ const FROM_TEMPLATE = {
  * fields of FROM_TEMPLATE default to the template's; a value in the body wins, null included.
  */
 export async function createTask(ctx: RequestContext, input: CreateTaskInput): Promise<TaskRecord> {
-  if (input.assignee_id) await ensurePermission(ctx, 'tasks.assign', 'POST /api/v1/tasks');
+  await authorizeAssignment(ctx, TASKS, input, 'create');
   return withTenantTx(ctx, async (tx) => {
     const values: RecordRow = {
       priority: 'MEDIUM',

@@ -20,6 +20,7 @@ export const TASKS: RecordTable = {
   table: 'tasks',
   entityType: 'task',
   entityName: 'Task',
+  assignee: { field: 'assignee_id', permission: 'tasks.assign' },
   columns: [
     'number',
     'template_id',

@@ -4,14 +4,15 @@ import { nextNumber } from '../../platform/records/numbers.js';
 import { assertReferencesExist } from '../../platform/records/references.js';
 import { insertRecord } from '../../platform/records/write-records.js';
 import type { CreateTicketInput, TicketRecord } from './schemas.js';
-import { authorizeAssignment, TICKETS, ticketReferences } from './ticket-table.js';
+import { TICKETS, ticketReferences } from './ticket-table.js';
+import { authorizeAssignment } from '../../platform/records/assignment.js';
 
 /** A NEW ticket numbered T00001 onwards per tenant, requested by the caller unless it says who. */
 export async function createTicket(
   ctx: RequestContext,
   input: CreateTicketInput,
 ): Promise<TicketRecord> {
-  if (input.assignee_id) await authorizeAssignment(ctx, input, 'POST /api/v1/tickets');
+  await authorizeAssignment(ctx, TICKETS, input, 'create');
   return withTenantTx(ctx, async (tx) => {
     const values = {
       ...input,

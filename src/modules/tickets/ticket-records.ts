@@ -1,13 +1,12 @@
 import { recordService, type RecordService } from '../../platform/records/record-service.js';
 import { createTicket } from './create-ticket.js';
 import type { CreateTicketInput, UpdateTicketInput } from './schemas.js';
-import { authorizeAssignment, TICKETS, TICKETS_LIST, ticketReferences } from './ticket-table.js';
+import { TICKETS, TICKETS_LIST, ticketReferences } from './ticket-table.js';
 
 const generic = recordService<CreateTicketInput, UpdateTicketInput>({
   table: TICKETS,
   list: TICKETS_LIST,
   references: ticketReferences,
-  authorizeUpdate: (ctx, input) => authorizeAssignment(ctx, input, 'PATCH /api/v1/tickets/:id'),
 });
 
 export const tickets: RecordService<CreateTicketInput, UpdateTicketInput> = {

@@ -1,5 +1,3 @@
-import { ensurePermission } from '../../platform/auth/permissions.js';
-import type { RequestContext } from '../../platform/context.js';
 import {
   COMMON_SORTS,
   atLeast,
@@ -16,6 +14,7 @@ export const TICKETS: RecordTable = {
   table: 'tickets',
   entityType: 'ticket',
   entityName: 'Ticket',
+  assignee: { field: 'assignee_id', permission: 'tickets.assign' },
   columns: [
     'number',
     'title',
@@ -65,17 +64,4 @@ export function ticketReferences(input: {
     { field: 'requester_id', table: 'people', id: input.requester_id },
     { field: 'assignee_id', table: 'people', id: input.assignee_id },
   ];
-}
-
-/**
- * Naming an assignee needs tickets.assign besides the write's own permission. Checked before the
- * transaction opens (a denial is audited in one of its own); any assignee_id in a PATCH counts,
- * null and the current assignee included.
- */
-export async function authorizeAssignment(
-  ctx: RequestContext,
-  input: { assignee_id?: string | null | undefined },
-  action: string,
-): Promise<void> {
-  if (input.assignee_id !== undefined) await ensurePermission(ctx, 'tickets.assign', action);
 }

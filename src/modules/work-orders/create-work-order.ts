@@ -5,7 +5,8 @@ import { assertReferencesExist } from '../../platform/records/references.js';
 import { insertRecord } from '../../platform/records/write-records.js';
 import { findWorkOrder, insertLineItems, WORK_ORDERS } from './repository.js';
 import type { CreateWorkOrderInput, WorkOrderRecord } from './schemas.js';
-import { authorizeAssignment, validateSchedule, workOrderReferences } from './work-order-rules.js';
+import { validateSchedule, workOrderReferences } from './work-order-rules.js';
+import { authorizeAssignment } from '../../platform/records/assignment.js';
 
 /** A new DRAFT work order numbered WO-000001 onwards per tenant, with its line items (seq 1..n). */
 export async function createWorkOrder(
@@ -13,7 +14,7 @@ export async function createWorkOrder(
   input: CreateWorkOrderInput,
 ): Promise<WorkOrderRecord> {
   validateSchedule(input);
-  await authorizeAssignment(ctx, input, 'create');
+  await authorizeAssignment(ctx, WORK_ORDERS, input, 'create');
   const { line_items: lineItems = [], ...fields } = input;
   return withTenantTx(ctx, async (tx) => {
     await assertReferencesExist(tx, ctx.tenantId, workOrderReferences(fields));

@@ -12,7 +12,7 @@ import { recordService, type RecordService } from '../../platform/records/record
 import { createWorkOrder } from './create-work-order.js';
 import { WORK_ORDERS } from './repository.js';
 import type { CreateWorkOrderInput, UpdateWorkOrderInput } from './schemas.js';
-import { authorizeAssignment, validateSchedule, workOrderReferences } from './work-order-rules.js';
+import { validateSchedule, workOrderReferences } from './work-order-rules.js';
 
 const WORK_ORDERS_LIST: ListSpec = {
   sorts: {
@@ -45,7 +45,6 @@ const generic = recordService<CreateWorkOrderInput, UpdateWorkOrderInput>({
   list: WORK_ORDERS_LIST,
   validate: validateSchedule,
   references: workOrderReferences,
-  authorizeUpdate: (ctx, input) => authorizeAssignment(ctx, input, 'update'),
 });
 
 /** The work-order record path: the generic reads, update and delete; creation numbers and adds line items. */

@@ -1,5 +1,3 @@
-import { ensurePermission } from '../../platform/auth/permissions.js';
-import type { RequestContext } from '../../platform/context.js';
 import { invalidField } from '../../platform/errors.js';
 import type { Reference } from '../../platform/records/references.js';
 
@@ -26,21 +24,4 @@ export function workOrderReferences(input: WorkOrderFields): Reference[] {
     { field: 'vendor_id', table: 'vendors', id: input.vendor_id },
     { field: 'assigned_to', table: 'people', id: input.assigned_to },
   ];
-}
-
-/**
- * Naming an assignee, or changing it (to null included) needs `work_orders.assign` on top of the
- * write's own permission. Checked before any transaction opens: a denial is audited in its own.
- */
-export async function authorizeAssignment(
-  ctx: RequestContext,
-  input: WorkOrderFields,
-  change: 'create' | 'update',
-): Promise<void> {
-  if (change === 'create' && input.assigned_to) {
-    await ensurePermission(ctx, 'work_orders.assign', 'assign a new work order');
-  }
-  if (change === 'update' && input.assigned_to !== undefined) {
-    await ensurePermission(ctx, 'work_orders.assign', "change a work order's assignee");
-  }
 }

@@ -3,6 +3,7 @@ import { withTenantTx, type Tx } from '../db/transactions.js';
 import { AppError, notFound } from '../errors.js';
 import type { ExpectedVersion } from '../optimistic-lock.js';
 import type { Page } from '../pagination.js';
+import { authorizeAssignment } from './assignment.js';
 import { findRecord, listRecords, type ListRequest } from './read-records.js';
 import type { ListSpec, RecordRow, RecordTable } from './record-table.js';
 import { assertReferencesExist, type Reference } from './references.js';
@@ -31,8 +32,6 @@ export interface RecordServiceOptions<Create, Update> {
   references?: (input: Partial<Create> | Update) => Reference[];
   /** Turns a valid create input into column values (numbers, defaults from other records). */
   prepareCreate?: (tx: Tx, ctx: RequestContext, input: Create) => Promise<RecordRow>;
-  /** Checks run before an update, outside its transaction (permissions for some fields). */
-  authorizeUpdate?: (ctx: RequestContext, input: Update) => Promise<void>;
 }
 
 export function recordService<Create extends object, Update extends { version?: number }>(
@@ -51,8 +50,9 @@ export function recordService<Create extends object, Update extends { version?: 
       return record;
     },
 
-    create: (ctx, input) => {
+    async create(ctx, input) {
       options.validate?.(input);
+      await authorizeAssignment(ctx, table, input, 'create');
       return withTenantTx(ctx, async (tx) => {
         await checkReferences(tx, ctx, input);
         const values = options.prepareCreate
@@ -68,7 +68,7 @@ export function recordService<Create extends object, Update extends { version?: 
         throw new AppError('VALIDATION_ERROR', { message: 'Nothing to update' });
       }
       options.validate?.(input);
-      await options.authorizeUpdate?.(ctx, input);
+      await authorizeAssignment(ctx, table, input, 'update');
       return withTenantTx(ctx, async (tx) => {
         await checkReferences(tx, ctx, input);
         return (await updateRecord(tx, ctx, table, id, expected, set)).record;

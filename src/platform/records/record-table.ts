@@ -22,6 +22,8 @@ export interface RecordTable {
   jsonColumns?: readonly string[];
   /** Fields read through an expression of the row `r` (a sub-collection, a derived flag). */
   computed?: Readonly<Record<string, RawBuilder<unknown>>>;
+  /** The field naming who does the work, and the permission it takes to set it. */
+  assignee?: { field: string; permission: string };
   /** Live records that name this one: while any exists, it cannot be deleted (409). */
   referencedBy?: readonly Referrer[];
   /** A record in this state refuses every change and deletion (the condition names bare columns). */
