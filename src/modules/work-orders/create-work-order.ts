@@ -2,7 +2,7 @@ import type { RequestContext } from '../../platform/context.js';
 import { withTenantTx } from '../../platform/db/transactions.js';
 import { nextNumber } from '../../platform/records/numbers.js';
 import { assertReferencesExist } from '../../platform/records/references.js';
-import { insertRecord } from '../../platform/records/write-records.js';
+import { insertRecordRow } from '../../platform/records/write-records.js';
 import { findWorkOrder, insertLineItems, WORK_ORDERS } from './repository.js';
 import type { CreateWorkOrderInput, WorkOrderRecord } from './schemas.js';
 import { validateSchedule, workOrderReferences } from './work-order-rules.js';
@@ -23,7 +23,7 @@ export async function createWorkOrder(
       prefix: 'WO-',
       digits: 6,
     });
-    const { id } = await insertRecord(tx, ctx, WORK_ORDERS, {
+    const id = await insertRecordRow(tx, ctx, WORK_ORDERS, {
       ...fields,
       number,
       priority: fields.priority ?? 'MEDIUM',
@@ -31,9 +31,9 @@ export async function createWorkOrder(
     await insertLineItems(
       tx,
       ctx,
-      id as string,
+      id,
       lineItems.map((item, i) => ({ ...item, seq: i + 1 })),
     );
-    return (await findWorkOrder(tx, ctx.tenantId, id as string))!;
+    return (await findWorkOrder(tx, ctx.tenantId, id))!;
   });
 }

@@ -30,6 +30,17 @@ export async function insertRecord(
   table: RecordTable,
   values: RecordRow,
 ): Promise<RecordRow> {
+  const id = await insertRecordRow(tx, ctx, table, values);
+  return (await findRecord(tx, table, ctx.tenantId, id))!;
+}
+
+/** Inserts a record and its CREATED entry; returns its id, for a caller that adds more first. */
+export async function insertRecordRow(
+  tx: Tx,
+  ctx: RequestContext,
+  table: RecordTable,
+  values: RecordRow,
+): Promise<string> {
   const columns = toColumns(table, {
     ...values,
     tenant_id: ctx.tenantId,
@@ -47,7 +58,7 @@ export async function insertRecord(
     entityId: id,
     changes: creationChanges(values),
   });
-  return (await findRecord(tx, table, ctx.tenantId, id))!;
+  return id;
 }
 
 /**
