@@ -19,6 +19,8 @@ import { correlationIdOf } from './platform/http/correlation.js';
 import { registerErrorHandling, sendFrameworkError } from './platform/http/error-handler.js';
 import { registerHealthRoutes } from './platform/http/health.js';
 import { registerMetrics } from './platform/metrics.js';
+import { workflowCatalogRoutes } from './workflow/index.js';
+import { WORKFLOWS } from './workflows.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -104,6 +106,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(taskRoutes);
       await api.register(attendanceRoutes);
       await api.register(ticketRoutes);
+      await api.register(workflowCatalogRoutes(WORKFLOWS));
     },
     { prefix: '/api/v1' },
   );

@@ -7,3 +7,4 @@ export {
   type CreateAttendanceInput,
   type UpdateAttendanceInput,
 } from './schemas.js';
+export { ATTENDANCE_WORKFLOW } from './machine.js';

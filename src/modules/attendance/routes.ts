@@ -1,5 +1,8 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { recordRoutes } from '../../platform/http/record-routes.js';
+import { transitionRoutes } from '../../workflow/index.js';
 import { attendance } from './attendance-records.js';
+import { ATTENDANCE_WORKFLOW } from './machine.js';
 import {
   AttendanceSchema,
   CreateAttendanceBody,
@@ -7,7 +10,7 @@ import {
   UpdateAttendanceBody,
 } from './schemas.js';
 
-export const attendanceRoutes = recordRoutes({
+const attendanceRecordRoutes = recordRoutes({
   path: '/attendance',
   tag: 'attendance',
   schemas: {
@@ -24,3 +27,14 @@ export const attendanceRoutes = recordRoutes({
   },
   service: attendance,
 });
+
+export const attendanceRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  await app.register(attendanceRecordRoutes);
+  await app.register(
+    transitionRoutes(ATTENDANCE_WORKFLOW, {
+      tag: 'attendance',
+      record: AttendanceSchema,
+      viewPermission: 'attendance.view',
+    }),
+  );
+};

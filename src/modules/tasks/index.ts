@@ -15,3 +15,4 @@ export {
   type UpdateTaskInput,
   type UpdateTaskTemplateInput,
 } from './schemas.js';
+export { TASK_WORKFLOW } from './machine.js';

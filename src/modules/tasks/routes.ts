@@ -1,4 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { transitionRoutes } from '../../workflow/index.js';
+import { TASK_WORKFLOW } from './machine.js';
 import { recordRoutes } from '../../platform/http/record-routes.js';
 import {
   CreateTaskBody,
@@ -49,4 +51,11 @@ const taskRecordRoutes = recordRoutes({
 export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(templateRoutes);
   await app.register(taskRecordRoutes);
+  await app.register(
+    transitionRoutes(TASK_WORKFLOW, {
+      tag: 'tasks',
+      record: TaskSchema,
+      viewPermission: 'tasks.view',
+    }),
+  );
 };

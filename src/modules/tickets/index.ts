@@ -7,3 +7,4 @@ export {
   type TicketRecord,
   type UpdateTicketInput,
 } from './schemas.js';
+export { TICKET_WORKFLOW } from './machine.js';

@@ -1,8 +1,11 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { recordRoutes } from '../../platform/http/record-routes.js';
+import { transitionRoutes } from '../../workflow/index.js';
+import { TICKET_WORKFLOW } from './machine.js';
 import { CreateTicketBody, ListTicketsQuery, TicketSchema, UpdateTicketBody } from './schemas.js';
 import { tickets } from './ticket-records.js';
 
-export const ticketRoutes = recordRoutes({
+const ticketRecordRoutes = recordRoutes({
   path: '/tickets',
   tag: 'tickets',
   schemas: {
@@ -19,3 +22,14 @@ export const ticketRoutes = recordRoutes({
   },
   service: tickets,
 });
+
+export const ticketRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  await app.register(ticketRecordRoutes);
+  await app.register(
+    transitionRoutes(TICKET_WORKFLOW, {
+      tag: 'tickets',
+      record: TicketSchema,
+      viewPermission: 'tickets.view',
+    }),
+  );
+};

@@ -19,3 +19,4 @@ export {
   type WorkOrderRecord,
   type WorkOrderStatus,
 } from './schemas.js';
+export { WORK_ORDER_WORKFLOW } from './machine.js';

@@ -4,7 +4,9 @@ import { permit, tenantContext } from '../../platform/http/auth.js';
 import { recordRoutes } from '../../platform/http/record-routes.js';
 import { etag, expectedVersion } from '../../platform/optimistic-lock.js';
 import { IdParams, IfMatchHeader } from '../../platform/schemas.js';
+import { transitionRoutes } from '../../workflow/index.js';
 import { lineItems } from './line-items.js';
+import { WORK_ORDER_WORKFLOW } from './machine.js';
 import {
   CreateLineItemBody,
   CreateWorkOrderBody,
@@ -40,6 +42,13 @@ const workOrderRecordRoutes = recordRoutes({
 
 export const workOrderRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(workOrderRecordRoutes);
+  await app.register(
+    transitionRoutes(WORK_ORDER_WORKFLOW, {
+      tag: 'work-orders',
+      record: WorkOrderSchema,
+      viewPermission: 'work_orders.view',
+    }),
+  );
 
   app.get(
     LINE_ITEMS_PATH,

@@ -19,7 +19,18 @@ export async function ensurePermission(
   permission: string,
   actionAttempted: string,
 ): Promise<void> {
-  if (ctx.permissions.has(permission)) return;
+  if (!ctx.permissions.has(permission)) await denyPermission(ctx, permission, actionAttempted);
+}
+
+/**
+ * Audits a denial in a transaction of its own (never call it inside an open one: the request is
+ * about to fail and roll back), then throws 403 PERMISSION_DENIED.
+ */
+export async function denyPermission(
+  ctx: RequestContext,
+  permission: string,
+  actionAttempted: string,
+): Promise<never> {
   await withTenantTx(ctx, async (tx) => {
     const { recent } = await tx
       .selectFrom('audit_entries')

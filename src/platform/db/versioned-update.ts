@@ -33,6 +33,8 @@ export interface VersionedUpdate<T extends VersionedTable> {
   softDeleted?: boolean;
   /** A row matching this condition (over bare columns) refuses the write with `error`. */
   frozen?: { condition: RawBuilder<boolean>; error: () => AppError } | undefined;
+  /** A further condition (over bare columns) the row must meet: a transition's from-state. */
+  guard?: RawBuilder<boolean>;
 }
 
 /**
@@ -48,6 +50,7 @@ export async function updateVersioned<T extends VersionedTable>(
   const live = update.softDeleted ? sql`and deleted_at is null` : sql``;
   const versionGuard = update.expected ? sql`and version = ${update.expected.version}` : sql``;
   const frozen = update.frozen?.condition ?? sql<boolean>`false`;
+  const guard = update.guard ?? sql<boolean>`true`;
   const assignments = Object.entries(update.set as Row)
     .filter(([, value]) => value !== undefined)
     .map(([column, value]) => sql`${sql.ref(column)} = ${value}`);
@@ -56,7 +59,7 @@ export async function updateVersioned<T extends VersionedTable>(
     with current_row as (
       select * from ${table}
       where tenant_id = ${update.tenantId} and id = ${update.id} ${live} ${versionGuard}
-        and not (${frozen})
+        and not (${frozen}) and ${guard}
       -- NO KEY: rows that merely reference this one (a new asset of a site) need not wait.
       for no key update
     )

@@ -42,6 +42,22 @@ export async function findRecord(
   return rows[0];
 }
 
+/** The live records of the tenant among `ids`, in no particular order; missing ids are left out. */
+export async function findRecords(
+  tx: Tx,
+  table: RecordTable,
+  tenantId: string,
+  ids: readonly string[],
+): Promise<RecordRow[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await sql<RecordRow>`
+    select ${recordColumns(table)} from ${sql.table(table.table)} r
+    where r.tenant_id = ${tenantId} and r.id = any(${sql.val(ids)}::uuid[]) ${live(table)}`.execute(
+    tx,
+  );
+  return rows;
+}
+
 export type ListRequest = PageRequest & { sort?: string | undefined } & Record<string, unknown>;
 
 /** One page of a tenant's live records, filtered and sorted as `spec` allows. */

@@ -14,7 +14,7 @@ import type { RecordRow, RecordTable } from './record-table.js';
 import { assertNotReferenced, lockForDeletion } from './references.js';
 
 /** Column values as the driver should send them: jsonb columns as JSON text. */
-function toColumns(table: RecordTable, values: RecordRow): [string, unknown][] {
+export function toColumns(table: RecordTable, values: RecordRow): [string, unknown][] {
   return Object.entries(values)
     .filter(([, value]) => value !== undefined)
     .map(([name, value]) => [

@@ -1,0 +1,17 @@
+export {
+  noFacts,
+  type Rule,
+  type TransitionDefinition,
+  type TransitionFacts,
+  type WarningCheck,
+  type WorkflowDefinition,
+  type WorkflowRecord,
+} from './definition.js';
+export { decideTransition, type Decision, type TransitionRequest, type Warning } from './decide.js';
+export { describeWorkflow, findWorkflow, workflowDiagram } from './describe.js';
+export { transitionRoutes, workflowCatalogRoutes } from './routes.js';
+export {
+  listTransitionOptions,
+  transitionRecord,
+  type TransitionResult,
+} from './transition-record.js';

@@ -1,0 +1,121 @@
+import { denyPermission } from '../platform/auth/permissions.js';
+import type { RequestContext } from '../platform/context.js';
+import { withTenantTx, type Tx } from '../platform/db/transactions.js';
+import { AppError, notFound } from '../platform/errors.js';
+import { versionConflict, type ExpectedVersion } from '../platform/optimistic-lock.js';
+import { findRecord, findRecords } from '../platform/records/read-records.js';
+import type { RecordRow } from '../platform/records/record-table.js';
+import { applyTransition } from './apply-transition.js';
+import {
+  availableTransitions,
+  decideTransition,
+  type AvailableTransition,
+  type TransitionRequest,
+  type Warning,
+} from './decide.js';
+import type { TransitionFacts, WorkflowDefinition, WorkflowRecord } from './definition.js';
+
+export interface TransitionResult {
+  record: RecordRow;
+  transition: { from_state: string; to_state: string; at: string };
+  warnings: Warning[];
+}
+
+/** Attempts when the record moves on between reading and writing and no version was named. */
+const ATTEMPTS = 3;
+
+/** Each record of `ids` that exists, with the facts its rules need, in the order of `ids`. */
+export async function loadTransitionFacts<Facts>(
+  tx: Tx,
+  ctx: RequestContext,
+  workflow: WorkflowDefinition<Facts>,
+  ids: readonly string[],
+  request: Omit<TransitionRequest, 'targetState'>,
+): Promise<Map<string, TransitionFacts<Facts>>> {
+  const found = (await findRecords(tx, workflow.table, ctx.tenantId, ids)) as WorkflowRecord[];
+  const facts = await workflow.loadFacts(tx, ctx, found);
+  const now = new Date();
+  return new Map(
+    found.map((record, i) => [
+      record.id,
+      {
+        record,
+        facts: facts[i]!,
+        comments: request.comments ?? null,
+        metadata: request.metadata ?? {},
+        now,
+      },
+    ]),
+  );
+}
+
+/**
+ * Moves one record to `request.targetState` (SPEC §6): decides on the record as read, then writes
+ * with a guard on the state and version it read. Without a version from the caller, a record that
+ * moved on meanwhile is read and decided again; with one, that is a 409/412.
+ */
+export async function transitionRecord<Facts>(
+  ctx: RequestContext,
+  workflow: WorkflowDefinition<Facts>,
+  id: string,
+  request: TransitionRequest,
+  expected: ExpectedVersion | null,
+): Promise<TransitionResult> {
+  type Outcome = TransitionResult | { deniedPermission: string; action: string };
+  const outcome = await withTenantTx(ctx, async (tx): Promise<Outcome> => {
+    for (let attempt = 1; ; attempt += 1) {
+      const input = (await loadTransitionFacts(tx, ctx, workflow, [id], request)).get(id);
+      if (!input) throw notFound(workflow.table.entityName);
+      if (expected && input.record.version !== expected.version) {
+        throw versionConflict(expected, input.record.version);
+      }
+      const decision = decideTransition(workflow, input, request.targetState, ctx.permissions);
+      if (!decision.ok) {
+        // A denial is audited after this transaction, which has written nothing.
+        if (decision.deniedPermission) {
+          const action = `${workflow.entity} ${id}: ${input.record.status} -> ${request.targetState}`;
+          return { deniedPermission: decision.deniedPermission, action };
+        }
+        throw decision.error;
+      }
+      try {
+        const applied = await applyTransition(tx, ctx, workflow, id, decision, request, {
+          version: input.record.version,
+          source: expected?.source ?? 'body',
+        });
+        const record = (await findRecord(tx, workflow.table, ctx.tenantId, id))!;
+        return { record, transition: applied.transition, warnings: decision.warnings };
+      } catch (error) {
+        const movedOn = error instanceof AppError && error.code === 'CONCURRENCY_ERROR';
+        if (!movedOn || expected || attempt === ATTEMPTS) throw error;
+      }
+    }
+  });
+  if ('deniedPermission' in outcome) {
+    return denyPermission(ctx, outcome.deniedPermission, outcome.action);
+  }
+  return outcome;
+}
+
+export interface TransitionOptions {
+  current_state: string;
+  version: number;
+  transitions: AvailableTransition[];
+}
+
+/** What the caller may do with the record now, and why not. */
+export async function listTransitionOptions<Facts>(
+  ctx: RequestContext,
+  workflow: WorkflowDefinition<Facts>,
+  id: string,
+): Promise<TransitionOptions> {
+  const input = await withTenantTx(ctx, async (tx) =>
+    (await loadTransitionFacts(tx, ctx, workflow, [id], {})).get(id),
+  );
+  if (!input) throw notFound(workflow.table.entityName);
+  return {
+    current_state: input.record.status,
+    version: input.record.version,
+    transitions: availableTransitions(workflow, input, ctx.permissions),
+  };
+}
