@@ -26,8 +26,8 @@ export interface BenchEnv {
   ctx: RequestContext;
   clients: number;
   seconds: number;
-  /** `clients` callers over HTTP from a worker thread, after a warm-up. */
-  measureHttp(plan: HttpPlan): Promise<LoadResult>;
+  /** `clients` callers over HTTP from a worker thread, after a warm-up (and `afterWarmUp`). */
+  measureHttp(plan: HttpPlan, afterWarmUp?: () => Promise<unknown>): Promise<LoadResult>;
   /** `clients` callers of `call` in this process, after a warm-up. */
   measureInProcess(call: (client: number, i: number) => Promise<unknown>): Promise<LoadResult>;
   close(): Promise<void>;
@@ -95,9 +95,10 @@ export async function openBenchEnv(): Promise<BenchEnv> {
     ctx,
     clients,
     seconds,
-    async measureHttp(plan) {
+    async measureHttp(plan, afterWarmUp) {
       const target = { baseUrl, token: token.token, clients };
       await runHttpLoad(target, WARM_UP_SECONDS, plan);
+      await afterWarmUp?.();
       return runHttpLoad(target, seconds, plan);
     },
     async measureInProcess(call) {

@@ -11,9 +11,13 @@ const { baseUrl, token, clients, seconds, plan } = workerData as {
   plan: HttpPlan;
 };
 const http = httpClient(baseUrl, token, clients);
-const bodyText = plan.body === undefined ? undefined : JSON.stringify(plan.body);
+const bodyTexts = (plan.bodies ?? (plan.body === undefined ? [] : [plan.body])).map((body) =>
+  JSON.stringify(body),
+);
 const result = await runLoad(clients, seconds, async (client, i) => {
-  const path = plan.paths[(client * 7919 + i * 104729) % plan.paths.length]!;
+  const spread = plan.pathPerClient ? client : client * 7919 + i * 104729;
+  const path = plan.paths[spread % plan.paths.length]!;
+  const bodyText = bodyTexts[i % Math.max(1, bodyTexts.length)];
   const body =
     bodyText === undefined ? undefined : JSON.parse(bodyText.replaceAll('{n}', `${client}-${i}`));
   return (await http.send(plan.method, path, body)).status === plan.expectStatus;

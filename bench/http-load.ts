@@ -9,8 +9,12 @@ export interface HttpPlan {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** Spread over the clients and their calls. */
   paths: string[];
+  /** Client `c` calls only `paths[c]` (a record of its own), instead of a spread over all. */
+  pathPerClient?: boolean;
   /** JSON body; every `{n}` in its strings becomes a unique call number. */
   body?: unknown;
+  /** Bodies taken in turn by each client's calls (back and forth between two states). */
+  bodies?: unknown[];
   expectStatus: number;
 }
 

@@ -2,13 +2,21 @@ import { openBenchEnv } from './env.js';
 import { formatRows, type Row } from './report.js';
 import { listScenarios } from './scenarios/lists.js';
 import { recordScenarios } from './scenarios/records.js';
+import { transitionScenarios } from './scenarios/transitions.js';
 
 /**
  * `npm run bench`: each scenario seeds its own data, measures a figure over HTTP and its baseline
  * in the same run (SPEC §12), and the table is printed at the end. BENCH_CLIENTS and
- * BENCH_SECONDS change the load (50 clients, 5 s per measurement by default).
+ * BENCH_SECONDS change the load (50 clients, 5 s per measurement by default); BENCH_ONLY=a,b
+ * runs only the named scenarios.
  */
-const SCENARIOS = [recordScenarios, listScenarios];
+const SCENARIOS = {
+  records: recordScenarios,
+  lists: listScenarios,
+  transitions: transitionScenarios,
+};
+const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
+const chosen = Object.entries(SCENARIOS).filter(([name]) => !only || only.includes(name));
 
 const env = await openBenchEnv();
 try {
@@ -16,7 +24,7 @@ try {
     `facilityflow bench: ${env.database.kind} database, ${env.clients} clients, ${env.seconds} s per measurement`,
   );
   const rows: Row[] = [];
-  for (const scenario of SCENARIOS) rows.push(...(await scenario(env)));
+  for (const [, scenario] of chosen) rows.push(...(await scenario(env)));
   console.log(`\n${formatRows(rows)}\n`);
   console.log(
     'req/s and latencies are over HTTP from this process; the baseline runs the same use case in-process (its SQL statements, no HTTP and no token lookup). slowdown = baseline req/s / route req/s.',

@@ -5,12 +5,14 @@ import type { Tx } from '../platform/db/transactions.js';
 import { updateVersioned, type VersionedTable } from '../platform/db/versioned-update.js';
 import type { ExpectedVersion } from '../platform/optimistic-lock.js';
 import type { RecordRow } from '../platform/records/record-table.js';
+import { recordColumns } from '../platform/records/read-records.js';
 import { toColumns } from '../platform/records/write-records.js';
 import type { Decision, TransitionRequest } from './decide.js';
 import type { WorkflowDefinition } from './definition.js';
 
 export interface AppliedTransition {
-  version: number;
+  /** The record after the transition, as reads return it. */
+  record: RecordRow;
   transition: { from_state: string; to_state: string; at: string };
 }
 
@@ -30,7 +32,7 @@ export async function applyTransition<Facts>(
 ): Promise<AppliedTransition> {
   const { from, to } = decision.move;
   const set: RecordRow = Object.fromEntries(toColumns(workflow.table, decision.changes));
-  const { before, after } = await updateVersioned(tx, {
+  const { before, after, record } = await updateVersioned(tx, {
     table: workflow.table.table as VersionedTable,
     tenantId: ctx.tenantId,
     id,
@@ -40,6 +42,7 @@ export async function applyTransition<Facts>(
     entityName: workflow.table.entityName,
     softDeleted: true,
     guard: sql<boolean>`status = ${from}`,
+    returning: recordColumns(workflow.table),
   });
   const at = String(after.status_changed_at);
   const secondsInState =
@@ -63,7 +66,7 @@ export async function applyTransition<Facts>(
     },
   });
   return {
-    version: after.version as number,
+    record,
     transition: { from_state: from, to_state: to, at: new Date(at).toISOString() },
   };
 }

@@ -3,7 +3,7 @@ import type { RequestContext } from '../platform/context.js';
 import { withTenantTx, type Tx } from '../platform/db/transactions.js';
 import { AppError, notFound } from '../platform/errors.js';
 import { versionConflict, type ExpectedVersion } from '../platform/optimistic-lock.js';
-import { findRecord, findRecords } from '../platform/records/read-records.js';
+import { findRecords } from '../platform/records/read-records.js';
 import type { RecordRow } from '../platform/records/record-table.js';
 import { applyTransition } from './apply-transition.js';
 import {
@@ -83,8 +83,7 @@ export async function transitionRecord<Facts>(
           version: input.record.version,
           source: expected?.source ?? 'body',
         });
-        const record = (await findRecord(tx, workflow.table, ctx.tenantId, id))!;
-        return { record, transition: applied.transition, warnings: decision.warnings };
+        return { ...applied, warnings: decision.warnings };
       } catch (error) {
         const movedOn = error instanceof AppError && error.code === 'CONCURRENCY_ERROR';
         if (!movedOn || expected || attempt === ATTEMPTS) throw error;

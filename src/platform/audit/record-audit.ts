@@ -39,85 +39,95 @@ export interface AuditEvent {
 /**
  * Writes audit entries inside the caller's transaction, so a change and its entry commit or roll
  * back together. Personal data in `changes` and `metadata` is redacted before it is stored.
- * Several events go in one statement per table, whatever their number.
+ * Entries and their detail rows go in one statement per chunk of events, whatever their number.
  */
 export async function recordAudit(
   tx: Tx,
   source: AuditSource,
   ...events: AuditEvent[]
 ): Promise<string[]> {
-  if (events.length === 0) return [];
+  const ids = events.map(() => randomUUID());
+  for (let start = 0; start < events.length; start += EVENTS_PER_STATEMENT) {
+    const chunk = events.slice(start, start + EVENTS_PER_STATEMENT);
+    await insertEntries(tx, source, chunk, ids.slice(start, start + EVENTS_PER_STATEMENT));
+  }
+  return ids;
+}
+
+/**
+ * Events per statement: an entry (13 parameters) and its detail (up to 8) stay well under
+ * PostgreSQL's 65,535 bind parameters.
+ */
+const EVENTS_PER_STATEMENT = 2000;
+
+async function insertEntries(tx: Tx, source: AuditSource, events: AuditEvent[], ids: string[]) {
   const redaction = { extraKeys: source.tenant.piiKeys };
   const retentionUntil = sql<Date>`now() + make_interval(days => ${source.tenant.retentionDays})`;
-  const ids = events.map(() => randomUUID());
-
-  await insertInChunks(
-    events.map((event, i) => ({
-      tenant_id: source.tenantId,
-      id: ids[i]!,
-      correlation_id: source.correlationId,
-      event_type: event.eventType,
-      entity_type: event.entityType,
-      entity_id: event.entityId,
-      actor_id: source.actorId,
-      changes: event.changes ? JSON.stringify(redactChanges(event.changes, redaction)) : null,
-      metadata: JSON.stringify(redact(event.metadata ?? {}, redaction)),
-      ip_address: source.ipAddress,
-      user_agent: source.userAgent,
-      security_flags: event.securityFlags ?? [],
-      retention_until: retentionUntil,
-    })),
-    (rows) => tx.insertInto('audit_entries').values(rows).execute(),
-  );
+  const entries = events.map((event, i) => ({
+    tenant_id: source.tenantId,
+    id: ids[i]!,
+    correlation_id: source.correlationId,
+    event_type: event.eventType,
+    entity_type: event.entityType,
+    entity_id: event.entityId,
+    actor_id: source.actorId,
+    changes: event.changes ? JSON.stringify(redactChanges(event.changes, redaction)) : null,
+    metadata: JSON.stringify(redact(event.metadata ?? {}, redaction)),
+    ip_address: source.ipAddress,
+    user_agent: source.userAgent,
+    security_flags: event.securityFlags ?? [],
+    retention_until: retentionUntil,
+  }));
 
   const withDetail = <K extends keyof AuditEvent>(key: K) =>
     events.flatMap((event, i) => (event[key] ? [{ auditId: ids[i]!, detail: event[key]! }] : []));
+  const tenant_id = source.tenantId;
+  const transitions = withDetail('stateTransition').map(({ auditId, detail }) => ({
+    tenant_id,
+    audit_id: auditId,
+    from_state: detail.fromState,
+    to_state: detail.toState,
+    transition_reason: detail.transitionReason,
+    transition_duration_seconds: detail.transitionDurationSeconds,
+  }));
+  const bulkOperations = withDetail('bulkOperation').map(({ auditId, detail }) => ({
+    tenant_id,
+    audit_id: auditId,
+    operation_type: detail.operationType,
+    total_items: detail.totalItems,
+    successful_items: detail.successfulItems,
+    failed_items: detail.failedItems,
+    failure_details: JSON.stringify(redact(detail.failureDetails, redaction)),
+    execution_time_ms: detail.executionTimeMs,
+    was_rolled_back: detail.wasRolledBack,
+  }));
+  const denials = withDetail('permissionDenial').map(({ auditId, detail }) => ({
+    tenant_id,
+    audit_id: auditId,
+    required_permission: detail.requiredPermission,
+    action_attempted: detail.actionAttempted,
+    risk_level: detail.riskLevel,
+  }));
 
-  const transitions = withDetail('stateTransition');
-  if (transitions.length > 0) {
-    await insertInChunks(
-      transitions.map(({ auditId, detail }) => ({
-        tenant_id: source.tenantId,
-        audit_id: auditId,
-        from_state: detail.fromState,
-        to_state: detail.toState,
-        transition_reason: detail.transitionReason,
-        transition_duration_seconds: detail.transitionDurationSeconds,
-      })),
-      (rows) => tx.insertInto('audit_state_transitions').values(rows).execute(),
-    );
+  const inserts = [
+    tx.insertInto('audit_entries').values(entries),
+    ...(transitions.length > 0
+      ? [tx.insertInto('audit_state_transitions').values(transitions)]
+      : []),
+    ...(bulkOperations.length > 0
+      ? [tx.insertInto('audit_bulk_operations').values(bulkOperations)]
+      : []),
+    ...(denials.length > 0 ? [tx.insertInto('audit_permission_denials').values(denials)] : []),
+  ];
+  const last = inserts.pop()!;
+  if (inserts.length === 0) {
+    await last.execute();
+    return;
   }
-  const bulkOperations = withDetail('bulkOperation');
-  if (bulkOperations.length > 0) {
-    await insertInChunks(
-      bulkOperations.map(({ auditId, detail }) => ({
-        tenant_id: source.tenantId,
-        audit_id: auditId,
-        operation_type: detail.operationType,
-        total_items: detail.totalItems,
-        successful_items: detail.successfulItems,
-        failed_items: detail.failedItems,
-        failure_details: JSON.stringify(redact(detail.failureDetails, redaction)),
-        execution_time_ms: detail.executionTimeMs,
-        was_rolled_back: detail.wasRolledBack,
-      })),
-      (rows) => tx.insertInto('audit_bulk_operations').values(rows).execute(),
-    );
-  }
-  const denials = withDetail('permissionDenial');
-  if (denials.length > 0) {
-    await insertInChunks(
-      denials.map(({ auditId, detail }) => ({
-        tenant_id: source.tenantId,
-        audit_id: auditId,
-        required_permission: detail.requiredPermission,
-        action_attempted: detail.actionAttempted,
-        risk_level: detail.riskLevel,
-      })),
-      (rows) => tx.insertInto('audit_permission_denials').values(rows).execute(),
-    );
-  }
-  return ids;
+  // Entries and their detail rows in one statement (data-modifying CTEs): one round trip. The
+  // detail rows' foreign keys are checked at the end of the statement, after the entries exist.
+  const ctes = inserts.map((insert, i) => sql`${sql.id(`insert_${i}`)} as (${insert})`);
+  await sql`with ${sql.join(ctes)} ${last}`.execute(tx);
 }
 
 /** The fields whose value differs between two versions of a record, as `{field: {old, new}}`. */
@@ -155,13 +165,4 @@ function redactChanges(changes: FieldChanges, options: RedactionOptions): FieldC
         : { old: redact(change.old, options), new: redact(change.new, options) },
     ]),
   );
-}
-
-/** Rows per INSERT: well under PostgreSQL's 65,535 bind parameters at 14 columns a row. */
-const ROWS_PER_INSERT = 2000;
-
-async function insertInChunks<Row>(rows: Row[], insert: (chunk: Row[]) => Promise<unknown>) {
-  for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
-    await insert(rows.slice(start, start + ROWS_PER_INSERT));
-  }
 }

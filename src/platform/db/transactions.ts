@@ -1,10 +1,13 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { DB } from './tables.js';
 
-export type Tx = Transaction<DB>;
+/** A connection inside an open transaction: use cases hand it down to everything they call. */
+export type Tx = Kysely<DB>;
 
 /** The database role that row-level security applies to (created by the first migration). */
 const APP_ROLE = 'facilityflow_app';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface TenantScope {
   readonly db: Kysely<DB>;
@@ -16,11 +19,17 @@ export interface TenantScope {
  * set for the transaction and the role switched to one that row-level security applies to.
  */
 export function withTenantTx<T>(scope: TenantScope, work: (tx: Tx) => Promise<T>): Promise<T> {
-  return scope.db.transaction().execute(async (tx) => {
-    await sql`select set_config('app.tenant_id', ${scope.tenantId}, true), set_config('role', ${APP_ROLE}, true)`.execute(
-      tx,
+  // The id is written into the SQL text below, so it must be exactly a uuid.
+  if (!UUID.test(scope.tenantId)) throw new Error('A tenant id must be a uuid');
+  return scope.db.connection().execute(async (connection) => {
+    // BEGIN and the tenant scope in one round trip: a query without parameters goes over the
+    // simple protocol, which takes several statements. (Kysely's transaction() sends BEGIN alone.)
+    await connection.executeQuery(
+      CompiledQuery.raw(
+        `begin; select set_config('app.tenant_id', '${scope.tenantId}', true), set_config('role', '${APP_ROLE}', true)`,
+      ),
     );
-    return work(tx);
+    return finishTransaction(connection, work);
   });
 }
 
@@ -32,5 +41,21 @@ export function withPlatformTxBypassingRls<T>(
   db: Kysely<DB>,
   work: (tx: Tx) => Promise<T>,
 ): Promise<T> {
-  return db.transaction().execute(work);
+  return db.connection().execute(async (connection) => {
+    await sql`begin`.execute(connection);
+    return finishTransaction(connection, work);
+  });
+}
+
+/** Runs `work` in the transaction open on `connection`: commits its result, rolls back its error. */
+async function finishTransaction<T>(connection: Tx, work: (tx: Tx) => Promise<T>): Promise<T> {
+  let result: T;
+  try {
+    result = await work(connection);
+  } catch (error) {
+    await sql`rollback`.execute(connection);
+    throw error;
+  }
+  await sql`commit`.execute(connection);
+  return result;
 }

@@ -35,6 +35,8 @@ export interface VersionedUpdate<T extends VersionedTable> {
   frozen?: { condition: RawBuilder<boolean>; error: () => AppError } | undefined;
   /** A further condition (over bare columns) the row must meet: a transition's from-state. */
   guard?: RawBuilder<boolean>;
+  /** Columns over the updated row `r`, returned as `record`: saves reading the record again. */
+  returning?: RawBuilder<unknown>;
 }
 
 /**
@@ -46,7 +48,7 @@ export interface VersionedUpdate<T extends VersionedTable> {
 export async function updateVersioned<T extends VersionedTable>(
   tx: Tx,
   update: VersionedUpdate<T>,
-): Promise<{ before: Row; after: Row }> {
+): Promise<{ before: Row; after: Row; record: Row }> {
   const live = update.softDeleted ? sql`and deleted_at is null` : sql``;
   const versionGuard = update.expected ? sql`and version = ${update.expected.version}` : sql``;
   const frozen = update.frozen?.condition ?? sql<boolean>`false`;
@@ -55,6 +57,7 @@ export async function updateVersioned<T extends VersionedTable>(
     .filter(([, value]) => value !== undefined)
     .map(([column, value]) => sql`${sql.ref(column)} = ${value}`);
   const table = sql.table(update.table);
+  const returning = update.returning ? sql`, ${update.returning}` : sql``;
   const { rows } = await sql<{ before: Row; after: Row }>`
     with current_row as (
       select * from ${table}
@@ -63,7 +66,7 @@ export async function updateVersioned<T extends VersionedTable>(
       -- NO KEY: rows that merely reference this one (a new asset of a site) need not wait.
       for no key update
     )
-    update ${table} as target
+    update ${table} as r
     set ${sql.join([
       ...assignments,
       sql`version = current_row.version + 1`,
@@ -71,9 +74,12 @@ export async function updateVersioned<T extends VersionedTable>(
       sql`updated_by = ${update.actorId}`,
     ])}
     from current_row
-    where target.tenant_id = current_row.tenant_id and target.id = current_row.id
-    returning to_jsonb(current_row) as before, to_jsonb(target) as after`.execute(tx);
-  if (rows[0]) return rows[0];
+    where r.tenant_id = current_row.tenant_id and r.id = current_row.id
+    returning to_jsonb(current_row) as before, to_jsonb(r) as after ${returning}`.execute(tx);
+  if (rows[0]) {
+    const { before, after, ...record } = rows[0];
+    return { before, after, record };
+  }
 
   const { rows: current } = await sql<{ version: number; frozen: boolean }>`
     select version, (${frozen}) as frozen from ${table}

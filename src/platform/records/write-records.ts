@@ -9,7 +9,7 @@ import type { RequestContext } from '../context.js';
 import type { Tx } from '../db/transactions.js';
 import { updateVersioned, type VersionedTable } from '../db/versioned-update.js';
 import type { ExpectedVersion } from '../optimistic-lock.js';
-import { findRecord } from './read-records.js';
+import { findRecord, recordColumns } from './read-records.js';
 import type { RecordRow, RecordTable } from './record-table.js';
 import { assertNotReferenced, lockForDeletion } from './references.js';
 
@@ -74,7 +74,7 @@ export async function updateRecord(
   set: RecordRow,
   metadata: Record<string, unknown> = {},
 ): Promise<{ record: RecordRow; changes: FieldChanges }> {
-  const { before, after } = await updateVersioned(tx, {
+  const { before, after, record } = await updateVersioned(tx, {
     table: table.table as VersionedTable,
     tenantId: ctx.tenantId,
     id,
@@ -84,6 +84,7 @@ export async function updateRecord(
     entityName: table.entityName,
     softDeleted: true,
     frozen: table.frozen,
+    returning: recordColumns(table),
   });
   const changes = changedFields(before, after, Object.keys(set));
   await recordAudit(tx, ctx, {
@@ -93,7 +94,7 @@ export async function updateRecord(
     changes,
     metadata: { ...metadata, version: after.version },
   });
-  return { record: (await findRecord(tx, table, ctx.tenantId, id))!, changes };
+  return { record, changes };
 }
 
 /** Soft delete at the expected version, refused while live records refer to it; audited. */
