@@ -1,14 +1,14 @@
 import { sql } from 'kysely';
-import { changedFields, recordAudit } from '../platform/audit/record-audit.js';
+import { auditInserts, changedFields } from '../platform/audit/record-audit.js';
 import type { RequestContext } from '../platform/context.js';
 import type { Tx } from '../platform/db/transactions.js';
 import { updateVersioned, type VersionedTable } from '../platform/db/versioned-update.js';
 import type { ExpectedVersion } from '../platform/optimistic-lock.js';
-import type { RecordRow } from '../platform/records/record-table.js';
 import { recordColumns } from '../platform/records/read-records.js';
+import type { RecordRow } from '../platform/records/record-table.js';
 import { toColumns } from '../platform/records/write-records.js';
 import type { Decision, TransitionRequest } from './decide.js';
-import type { WorkflowDefinition } from './definition.js';
+import type { WorkflowDefinition, WorkflowRecord } from './definition.js';
 
 export interface AppliedTransition {
   /** The record after the transition, as reads return it. */
@@ -17,25 +17,54 @@ export interface AppliedTransition {
 }
 
 /**
- * Writes one accepted transition: a single UPDATE guarded by the from-state and the version the
- * decision was taken on, then its STATE_CHANGED entry, in the caller's transaction. A record that
- * moved on meanwhile fails the guard with CONCURRENCY_ERROR.
+ * Writes one accepted transition of `record` (as read when deciding) in one statement: an UPDATE
+ * guarded by the from-state and the version decided on, and its STATE_CHANGED entry, inserted
+ * only if the UPDATE matched. A record that moved on meanwhile fails with CONCURRENCY_ERROR.
  */
 export async function applyTransition<Facts>(
   tx: Tx,
   ctx: RequestContext,
   workflow: WorkflowDefinition<Facts>,
-  id: string,
+  record: WorkflowRecord,
   decision: Extract<Decision<Facts>, { ok: true }>,
   request: TransitionRequest,
   expected: ExpectedVersion,
 ): Promise<AppliedTransition> {
   const { from, to } = decision.move;
-  const set: RecordRow = Object.fromEntries(toColumns(workflow.table, decision.changes));
-  const { before, after, record } = await updateVersioned(tx, {
+  const inState = Date.now() - new Date(record.status_changed_at as string).getTime();
+  const audit = auditInserts(
+    ctx,
+    [
+      {
+        eventType: 'STATE_CHANGED',
+        entityType: workflow.entity,
+        entityId: record.id,
+        changes: changedFields(record, { ...decision.changes, status: to }, [
+          'status',
+          ...Object.keys(decision.changes),
+        ]),
+        metadata: {
+          ...(request.metadata ?? {}),
+          version: record.version + 1,
+          ...(decision.warnings.length > 0
+            ? { warnings: decision.warnings.map((w) => w.code) }
+            : {}),
+        },
+        stateTransition: {
+          fromState: from,
+          toState: to,
+          transitionReason: request.comments?.trim() || null,
+          transitionDurationSeconds: Math.max(0, inState / 1000),
+        },
+      },
+    ],
+    'updated',
+  );
+  const set = Object.fromEntries(toColumns(workflow.table, decision.changes));
+  const { after, record: updated } = await updateVersioned(tx, {
     table: workflow.table.table as VersionedTable,
     tenantId: ctx.tenantId,
-    id,
+    id: record.id,
     expected,
     set: { ...set, status: to, status_changed_at: sql`now()` } as RecordRow,
     actorId: ctx.actorId,
@@ -43,30 +72,14 @@ export async function applyTransition<Facts>(
     softDeleted: true,
     guard: sql<boolean>`status = ${from}`,
     returning: recordColumns(workflow.table),
-  });
-  const at = String(after.status_changed_at);
-  const secondsInState =
-    (new Date(at).getTime() - new Date(String(before.status_changed_at)).getTime()) / 1000;
-  const comments = request.comments?.trim() || null;
-  await recordAudit(tx, ctx, {
-    eventType: 'STATE_CHANGED',
-    entityType: workflow.entity,
-    entityId: id,
-    changes: changedFields(before, after, ['status', ...Object.keys(decision.changes)]),
-    metadata: {
-      ...(request.metadata ?? {}),
-      version: after.version,
-      ...(decision.warnings.length > 0 ? { warnings: decision.warnings.map((w) => w.code) } : {}),
-    },
-    stateTransition: {
-      fromState: from,
-      toState: to,
-      transitionReason: comments,
-      transitionDurationSeconds: Math.max(0, secondsInState),
-    },
+    also: audit.ctes,
   });
   return {
-    record,
-    transition: { from_state: from, to_state: to, at: new Date(at).toISOString() },
+    record: updated,
+    transition: {
+      from_state: from,
+      to_state: to,
+      at: new Date(after.status_changed_at as string).toISOString(),
+    },
   };
 }

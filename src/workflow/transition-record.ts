@@ -79,7 +79,7 @@ export async function transitionRecord<Facts>(
         throw decision.error;
       }
       try {
-        const applied = await applyTransition(tx, ctx, workflow, id, decision, request, {
+        const applied = await applyTransition(tx, ctx, workflow, input.record, decision, request, {
           version: input.record.version,
           source: expected?.source ?? 'body',
         });

@@ -102,8 +102,10 @@ function adjustment({ record, metadata }: Facts) {
     const time = correctedTime(metadata, field);
     if (time !== undefined) changes[field] = time;
   }
-  const punchIn = (changes.punch_in_at ?? record.punch_in_at) as Date | string | null;
-  const punchOut = (changes.punch_out_at ?? record.punch_out_at) as Date | string | null;
+  const corrected = (field: string) =>
+    (field in changes ? changes[field] : record[field]) as Date | string | null;
+  const punchIn = corrected('punch_in_at');
+  const punchOut = corrected('punch_out_at');
   if (punchIn && punchOut && new Date(punchOut) < new Date(punchIn)) {
     throw invalidField('metadata.punch_out_at', 'must not be before punch_in_at');
   }

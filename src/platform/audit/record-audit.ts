@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { AuditSource } from '../context.js';
 import type { Tx } from '../db/transactions.js';
 import { isPiiKey, redact, REDACTED, type RedactionOptions } from './redaction.js';
@@ -39,95 +39,142 @@ export interface AuditEvent {
 /**
  * Writes audit entries inside the caller's transaction, so a change and its entry commit or roll
  * back together. Personal data in `changes` and `metadata` is redacted before it is stored.
- * Entries and their detail rows go in one statement per chunk of events, whatever their number.
+ * One statement, whatever the number of events.
  */
 export async function recordAudit(
   tx: Tx,
   source: AuditSource,
   ...events: AuditEvent[]
 ): Promise<string[]> {
-  const ids = events.map(() => randomUUID());
-  for (let start = 0; start < events.length; start += EVENTS_PER_STATEMENT) {
-    const chunk = events.slice(start, start + EVENTS_PER_STATEMENT);
-    await insertEntries(tx, source, chunk, ids.slice(start, start + EVENTS_PER_STATEMENT));
-  }
+  if (events.length === 0) return [];
+  const { ids, ctes } = auditInserts(source, events);
+  await sql`with ${sql.join(ctes)} select 1`.execute(tx);
   return ids;
 }
 
+/** Columns a caller fills; `created_at` takes its default and `retention_until` is computed. */
+const COLUMNS = {
+  audit_entries: [
+    'tenant_id',
+    'id',
+    'correlation_id',
+    'event_type',
+    'entity_type',
+    'entity_id',
+    'actor_id',
+    'changes',
+    'metadata',
+    'ip_address',
+    'user_agent',
+    'security_flags',
+  ],
+  audit_state_transitions: [
+    'tenant_id',
+    'audit_id',
+    'from_state',
+    'to_state',
+    'transition_reason',
+    'transition_duration_seconds',
+  ],
+  audit_bulk_operations: [
+    'tenant_id',
+    'audit_id',
+    'operation_type',
+    'total_items',
+    'successful_items',
+    'failed_items',
+    'failure_details',
+    'execution_time_ms',
+    'was_rolled_back',
+  ],
+  audit_permission_denials: [
+    'tenant_id',
+    'audit_id',
+    'required_permission',
+    'action_attempted',
+    'risk_level',
+  ],
+} as const;
+
+type AuditTable = keyof typeof COLUMNS;
+
 /**
- * Events per statement: an entry (13 parameters) and its detail (up to 8) stay well under
- * PostgreSQL's 65,535 bind parameters.
+ * The data-modifying CTEs (`name as (insert ...)`) that write `events`, for a statement of the
+ * caller's: each table's rows travel as one JSON parameter, typed by the table's own row type.
+ * With `onlyIf`, they insert only when the CTE of that name returned a row (the change they
+ * record happened).
  */
-const EVENTS_PER_STATEMENT = 2000;
-
-async function insertEntries(tx: Tx, source: AuditSource, events: AuditEvent[], ids: string[]) {
+export function auditInserts(
+  source: AuditSource,
+  events: readonly AuditEvent[],
+  onlyIf?: string,
+): { ids: string[]; ctes: RawBuilder<unknown>[] } {
+  const ids = events.map(() => randomUUID());
   const redaction = { extraKeys: source.tenant.piiKeys };
-  const retentionUntil = sql<Date>`now() + make_interval(days => ${source.tenant.retentionDays})`;
-  const entries = events.map((event, i) => ({
-    tenant_id: source.tenantId,
-    id: ids[i]!,
-    correlation_id: source.correlationId,
-    event_type: event.eventType,
-    entity_type: event.entityType,
-    entity_id: event.entityId,
-    actor_id: source.actorId,
-    changes: event.changes ? JSON.stringify(redactChanges(event.changes, redaction)) : null,
-    metadata: JSON.stringify(redact(event.metadata ?? {}, redaction)),
-    ip_address: source.ipAddress,
-    user_agent: source.userAgent,
-    security_flags: event.securityFlags ?? [],
-    retention_until: retentionUntil,
-  }));
-
-  const withDetail = <K extends keyof AuditEvent>(key: K) =>
-    events.flatMap((event, i) => (event[key] ? [{ auditId: ids[i]!, detail: event[key]! }] : []));
   const tenant_id = source.tenantId;
-  const transitions = withDetail('stateTransition').map(({ auditId, detail }) => ({
-    tenant_id,
-    audit_id: auditId,
-    from_state: detail.fromState,
-    to_state: detail.toState,
-    transition_reason: detail.transitionReason,
-    transition_duration_seconds: detail.transitionDurationSeconds,
-  }));
-  const bulkOperations = withDetail('bulkOperation').map(({ auditId, detail }) => ({
-    tenant_id,
-    audit_id: auditId,
-    operation_type: detail.operationType,
-    total_items: detail.totalItems,
-    successful_items: detail.successfulItems,
-    failed_items: detail.failedItems,
-    failure_details: JSON.stringify(redact(detail.failureDetails, redaction)),
-    execution_time_ms: detail.executionTimeMs,
-    was_rolled_back: detail.wasRolledBack,
-  }));
-  const denials = withDetail('permissionDenial').map(({ auditId, detail }) => ({
-    tenant_id,
-    audit_id: auditId,
-    required_permission: detail.requiredPermission,
-    action_attempted: detail.actionAttempted,
-    risk_level: detail.riskLevel,
-  }));
+  const withDetail = <K extends keyof AuditEvent>(key: K) =>
+    events.flatMap((event, i) => (event[key] ? [{ audit_id: ids[i]!, detail: event[key]! }] : []));
 
-  const inserts = [
-    tx.insertInto('audit_entries').values(entries),
-    ...(transitions.length > 0
-      ? [tx.insertInto('audit_state_transitions').values(transitions)]
-      : []),
-    ...(bulkOperations.length > 0
-      ? [tx.insertInto('audit_bulk_operations').values(bulkOperations)]
-      : []),
-    ...(denials.length > 0 ? [tx.insertInto('audit_permission_denials').values(denials)] : []),
-  ];
-  const last = inserts.pop()!;
-  if (inserts.length === 0) {
-    await last.execute();
-    return;
-  }
-  // Entries and their detail rows in one statement (data-modifying CTEs): one round trip. The
-  // detail rows' foreign keys are checked at the end of the statement, after the entries exist.
-  const ctes = inserts.map((insert, i) => sql`${sql.id(`insert_${i}`)} as (${insert})`);
-  await sql`with ${sql.join(ctes)} ${last}`.execute(tx);
+  const rows: Record<AuditTable, object[]> = {
+    audit_entries: events.map((event, i) => ({
+      tenant_id,
+      id: ids[i],
+      correlation_id: source.correlationId,
+      event_type: event.eventType,
+      entity_type: event.entityType,
+      entity_id: event.entityId,
+      actor_id: source.actorId,
+      changes: event.changes ? redactChanges(event.changes, redaction) : null,
+      metadata: redact(event.metadata ?? {}, redaction),
+      ip_address: source.ipAddress,
+      user_agent: source.userAgent,
+      security_flags: event.securityFlags ?? [],
+    })),
+    audit_state_transitions: withDetail('stateTransition').map(({ audit_id, detail }) => ({
+      tenant_id,
+      audit_id,
+      from_state: detail.fromState,
+      to_state: detail.toState,
+      transition_reason: detail.transitionReason,
+      transition_duration_seconds: detail.transitionDurationSeconds,
+    })),
+    audit_bulk_operations: withDetail('bulkOperation').map(({ audit_id, detail }) => ({
+      tenant_id,
+      audit_id,
+      operation_type: detail.operationType,
+      total_items: detail.totalItems,
+      successful_items: detail.successfulItems,
+      failed_items: detail.failedItems,
+      failure_details: redact(detail.failureDetails, redaction),
+      execution_time_ms: detail.executionTimeMs,
+      was_rolled_back: detail.wasRolledBack,
+    })),
+    audit_permission_denials: withDetail('permissionDenial').map(({ audit_id, detail }) => ({
+      tenant_id,
+      audit_id,
+      required_permission: detail.requiredPermission,
+      action_attempted: detail.actionAttempted,
+      risk_level: detail.riskLevel,
+    })),
+  };
+  const condition = onlyIf ? sql`where exists (select 1 from ${sql.table(onlyIf)})` : sql``;
+  const retentionUntil = sql`now() + make_interval(days => ${source.tenant.retentionDays})`;
+  // The entries come first: the detail rows' foreign keys are checked at the end of the
+  // statement, when the entries exist.
+  const ctes = (Object.keys(COLUMNS) as AuditTable[])
+    .filter((table) => rows[table].length > 0)
+    .map((table) => {
+      const columns = COLUMNS[table].map((column) => sql.ref(column));
+      const values = COLUMNS[table].map((column) => sql.ref(`given.${column}`));
+      const extra = table === 'audit_entries' ? sql`, ${sql.ref('retention_until')}` : sql``;
+      const extraValue = table === 'audit_entries' ? sql`, ${retentionUntil}` : sql``;
+      return sql`${sql.id(`insert_${table}`)} as (
+        insert into ${sql.table(table)} (${sql.join(columns)}${extra})
+        select ${sql.join(values)}${extraValue}
+        from json_populate_recordset(null::${sql.table(table)}, ${JSON.stringify(rows[table])}) as given
+        ${condition})`;
+    });
+  return { ids, ctes };
 }
 
 /** The fields whose value differs between two versions of a record, as `{field: {old, new}}`. */

@@ -37,6 +37,11 @@ export interface VersionedUpdate<T extends VersionedTable> {
   guard?: RawBuilder<boolean>;
   /** Columns over the updated row `r`, returned as `record`: saves reading the record again. */
   returning?: RawBuilder<unknown>;
+  /**
+   * Data-modifying CTEs (`name as (insert ...)`) run in the same statement; they can read the CTE
+   * `updated` to act only when the update happened (its audit entry).
+   */
+  also?: RawBuilder<unknown>[];
 }
 
 /**
@@ -58,6 +63,7 @@ export async function updateVersioned<T extends VersionedTable>(
     .map(([column, value]) => sql`${sql.ref(column)} = ${value}`);
   const table = sql.table(update.table);
   const returning = update.returning ? sql`, ${update.returning}` : sql``;
+  const also = update.also?.length ? sql`, ${sql.join(update.also)}` : sql``;
   const { rows } = await sql<{ before: Row; after: Row }>`
     with current_row as (
       select * from ${table}
@@ -65,17 +71,19 @@ export async function updateVersioned<T extends VersionedTable>(
         and not (${frozen}) and ${guard}
       -- NO KEY: rows that merely reference this one (a new asset of a site) need not wait.
       for no key update
-    )
-    update ${table} as r
-    set ${sql.join([
-      ...assignments,
-      sql`version = current_row.version + 1`,
-      sql`updated_at = now()`,
-      sql`updated_by = ${update.actorId}`,
-    ])}
-    from current_row
-    where r.tenant_id = current_row.tenant_id and r.id = current_row.id
-    returning to_jsonb(current_row) as before, to_jsonb(r) as after ${returning}`.execute(tx);
+    ), updated as (
+      update ${table} as r
+      set ${sql.join([
+        ...assignments,
+        sql`version = current_row.version + 1`,
+        sql`updated_at = now()`,
+        sql`updated_by = ${update.actorId}`,
+      ])}
+      from current_row
+      where r.tenant_id = current_row.tenant_id and r.id = current_row.id
+      returning to_jsonb(current_row) as before, to_jsonb(r) as after ${returning}
+    )${also}
+    select * from updated`.execute(tx);
   if (rows[0]) {
     const { before, after, ...record } = rows[0];
     return { before, after, record };
