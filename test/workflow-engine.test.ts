@@ -441,6 +441,30 @@ describe('GET /api/v1/workflows/{entity}', () => {
   });
 });
 
+describe('transition metrics', () => {
+  const countOf = (body: string, series: string) =>
+    Number(
+      body
+        .split('\n')
+        .find((line) => line.startsWith(`${series} `))
+        ?.split(' ')[1] ?? 0,
+    );
+
+  it('counts applied transitions by states and refused ones by code and rule', async () => {
+    const applied =
+      'facilityflow_transitions_total{entity="ticket",from_state="NEW",to_state="OPEN"}';
+    const refused =
+      'facilityflow_transition_failures_total{entity="ticket",code="BUSINESS_RULE_VIOLATION",rule="COMMENTS_REQUIRED"}';
+    const before = (await call(t, null, { method: 'GET', url: '/metrics' })).body;
+    const ticket = await newTicket();
+    expect((await move(ticket.id, { target_state: 'OPEN' })).statusCode).toBe(200);
+    expect((await move(ticket.id, { target_state: 'RESOLVED' })).statusCode).toBe(422);
+    const after = (await call(t, null, { method: 'GET', url: '/metrics' })).body;
+    expect(countOf(after, applied) - countOf(before, applied)).toBe(1);
+    expect(countOf(after, refused) - countOf(before, refused)).toBe(1);
+  });
+});
+
 describe.runIf(onPostgres)('concurrent transitions of one record (PostgreSQL)', () => {
   const WRITERS = 10;
 

@@ -2,9 +2,17 @@ import type {} from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The app's Prometheus registry, for modules that count their own events. */
+    metrics: Registry;
+  }
+}
+
 /** One registry per app instance, so several apps in one process (tests) do not collide. */
 export function registerMetrics(app: FastifyInstance): Registry {
   const registry = new Registry();
+  app.decorate('metrics', registry);
   collectDefaultMetrics({ register: registry });
   const latency = new Histogram({
     name: 'http_request_duration_seconds',

@@ -5,6 +5,7 @@ import { notFound } from '../platform/errors.js';
 import { etag, expectedVersion } from '../platform/optimistic-lock.js';
 import { IdParams, IfMatchHeader } from '../platform/schemas.js';
 import type { WorkflowDefinition } from './definition.js';
+import { transitionCounters } from './metrics.js';
 import { describeWorkflow, findWorkflow, workflowDiagram } from './describe.js';
 import {
   TransitionBody,
@@ -33,6 +34,7 @@ export function transitionRoutes<Facts>(
 ): FastifyPluginAsyncTypebox {
   const url = `/${workflow.path}/:id/transitions`;
   return async (app) => {
+    const counters = transitionCounters(app.metrics);
     app.post(
       url,
       {
@@ -54,7 +56,11 @@ export function transitionRoutes<Facts>(
           request.params.id,
           { targetState: body.target_state, comments: body.comments, metadata: body.metadata },
           expected,
-        );
+        ).catch((error: unknown) => {
+          counters.refused(workflow.entity, error);
+          throw error;
+        });
+        counters.applied(workflow.entity, result.transition);
         return reply
           .header('etag', etag(result.record.version as number))
           .send({ ...result.record, transition: result.transition, warnings: result.warnings });
