@@ -5,6 +5,7 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { preparingPool } from './prepared-statements.js';
 import { lockDataDir } from './lock-file.js';
 import type { DB } from './tables.js';
 
@@ -45,7 +46,7 @@ export async function openDatabase(location: DatabaseLocation): Promise<Database
       connectionTimeoutMillis: CONNECTION_TIMEOUT_MS,
     });
     pool.on('error', reportIdleConnectionError);
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
 
@@ -70,7 +71,7 @@ export async function openDatabase(location: DatabaseLocation): Promise<Database
     max: 1,
     connectionTimeoutMillis: CONNECTION_TIMEOUT_MS,
   } as pg.PoolConfig);
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
   return {
     db,
     kind: 'embedded',
