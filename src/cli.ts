@@ -4,15 +4,25 @@ import { loadOrStoreDemoTokens, seedDemo } from './demo/seed-demo.js';
 import { DataDirLockedError } from './platform/db/lock-file.js';
 import { migrateToLatest } from './platform/db/migrate.js';
 import { openConfiguredDatabase, serve } from './main.js';
+import { findWorkflow, workflowDiagram } from './workflow/index.js';
+import { WORKFLOWS } from './workflows.js';
 
 const USAGE = `Usage: facilityflow <command>
 
 Commands:
-  serve     run the HTTP server (migrates first; seeds the demo tenant on a new embedded database)
-  migrate   apply pending database migrations
-  seed      create the demo tenant if it does not exist, and print its tokens`;
+  serve             run the HTTP server (migrates first; seeds the demo tenant on a new
+                    embedded database)
+  migrate           apply pending database migrations
+  seed              create the demo tenant if it does not exist, and print its tokens
+  diagram <entity>  print a state machine as a Mermaid diagram (${entityNames()})`;
 
-async function run(command: string | undefined): Promise<void> {
+function entityNames(): string {
+  return WORKFLOWS.map((workflow) => workflow.entity).join(', ');
+}
+
+async function run(command: string | undefined, args: string[]): Promise<void> {
+  // Needs neither the configuration nor the database.
+  if (command === 'diagram') return printDiagram(args[0]);
   const config = loadConfig();
   switch (command) {
     case 'serve':
@@ -54,7 +64,21 @@ async function run(command: string | undefined): Promise<void> {
   }
 }
 
-run(process.argv[2]).catch((error: unknown) => {
+/** The definition as the engine runs it (SPEC §6); an unknown entity is a usage error. */
+function printDiagram(name: string | undefined): void {
+  const workflow = name === undefined ? undefined : findWorkflow(WORKFLOWS, name);
+  if (!workflow) {
+    console.error(
+      `${name === undefined ? 'Name an entity' : `Unknown entity "${name}"`}: one of ${entityNames()}` +
+        ` (or its path: ${WORKFLOWS.map((w) => w.path).join(', ')}).`,
+    );
+    process.exitCode = 2;
+    return;
+  }
+  process.stdout.write(workflowDiagram(workflow));
+}
+
+run(process.argv[2], process.argv.slice(3)).catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof DataDirLockedError) {
     console.error(error.message);
   } else {

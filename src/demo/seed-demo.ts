@@ -21,15 +21,19 @@ export type DemoTokens = Record<string, { login: string; token: string }>;
 
 /**
  * Seeds the "Acme Facilities" tenant through the same use cases the API runs, so its audit
- * trail is real. Returns a token per role, or null when the tenant already exists.
+ * trail is real. Returns a token per role, or null when the tenant already exists. `tenant`
+ * names it otherwise (tests on a shared database).
  */
-export async function seedDemo(db: Kysely<DB>): Promise<DemoTokens | null> {
+export async function seedDemo(
+  db: Kysely<DB>,
+  tenant: typeof DEMO_TENANT = DEMO_TENANT,
+): Promise<DemoTokens | null> {
   const existing = await withPlatformTxBypassingRls(db, (tx) =>
-    tx.selectFrom('tenants').select('id').where('slug', '=', DEMO_TENANT.slug).executeTakeFirst(),
+    tx.selectFrom('tenants').select('id').where('slug', '=', tenant.slug).executeTakeFirst(),
   );
   if (existing) return null;
 
-  const created = await createTenant(db, DEMO_TENANT, {
+  const created = await createTenant(db, tenant, {
     correlationId: randomUUID(),
     ipAddress: null,
     userAgent: 'facilityflow seed',

@@ -1,12 +1,15 @@
 import { assets } from '../modules/assets/index.js';
-import { attendance } from '../modules/attendance/index.js';
-import { taskTemplates, tasks } from '../modules/tasks/index.js';
-import { tickets } from '../modules/tickets/index.js';
+import { taskTemplates, tasks, TASK_WORKFLOW } from '../modules/tasks/index.js';
+import { tickets, TICKET_WORKFLOW } from '../modules/tickets/index.js';
 import { vendors } from '../modules/vendors/index.js';
-import { workOrders } from '../modules/work-orders/index.js';
+import {
+  lineItems,
+  workOrders,
+  WORK_ORDER_WORKFLOW,
+  type WorkOrderRecord,
+} from '../modules/work-orders/index.js';
 import type { RequestContext } from '../platform/context.js';
 import { PRIORITIES } from '../platform/schemas.js';
-import { wallClockToUtc } from '../platform/time-zones.js';
 import {
   DEMO_ASSETS,
   DEMO_TEMPLATES,
@@ -16,11 +19,14 @@ import {
   seededRandom,
 } from './demo-records.js';
 import { DEMO_PEOPLE, DEMO_SITES } from './demo-data.js';
+import { TASK_STORIES, TICKET_STORIES, WORK_ORDER_STORIES, type Story } from './demo-stories.js';
+import { seedAttendance } from './seed-attendance.js';
+import { walkStory } from './walk-story.js';
 
 const DAY = 24 * 3600_000;
-const WORK_ORDERS = 36;
-const TASKS = 40;
-const ATTENDANCE_DAYS = 30;
+/** One record per story, so each story list sets how many there are. */
+const WORK_ORDERS = WORK_ORDER_STORIES.length;
+const TASKS = TASK_STORIES.length;
 
 export interface DemoDirectory {
   siteIds: Record<string, string>;
@@ -30,7 +36,9 @@ export interface DemoDirectory {
 /**
  * The demo tenant's facility records, written through the same services as the API (so each has
  * its audit trail): vendors, assets, templates, work orders with checklists, tasks, a month of
- * attendance and helpdesk tickets. Deterministic apart from being relative to today.
+ * attendance and helpdesk tickets. Each is then taken through its state machine by the engine
+ * (demo-stories.ts), so the demo shows every state with a real audit trail. Deterministic apart
+ * from being relative to today.
  */
 export async function seedRecords(ctx: RequestContext, directory: DemoDirectory): Promise<void> {
   const random = seededRandom(20261126);
@@ -63,7 +71,7 @@ export async function seedRecords(ctx: RequestContext, directory: DemoDirectory)
     const supervisor = staffAt(asset.site, 'supervisor')[0] ?? DEMO_PEOPLE[0]!;
     const technician = staffAt(asset.site, 'technician')[0];
     const plannedAt = now + (i - WORK_ORDERS / 2) * DAY;
-    await workOrders.create(as(supervisor.login), {
+    const order = await workOrders.create(as(supervisor.login), {
       title: work.title,
       description: `${work.title} (${asset.site}). Raised from the planned maintenance schedule.`,
       site_id: directory.siteIds[asset.site]!,
@@ -79,6 +87,12 @@ export async function seedRecords(ctx: RequestContext, directory: DemoDirectory)
         done: random() < 0.4,
       })),
     });
+    await walkWorkOrder(
+      ctx,
+      order as WorkOrderRecord,
+      WORK_ORDER_STORIES[i]!,
+      vendorIds[i % vendorIds.length]!,
+    );
   }
 
   const templates = [];
@@ -103,7 +117,9 @@ export async function seedRecords(ctx: RequestContext, directory: DemoDirectory)
       planned_at: new Date(plannedAt).toISOString(),
       due_at: new Date(plannedAt + 2 * 3600_000).toISOString(),
     });
-    if (i % 3 === 0) {
+    const story = TASK_STORIES[i]!;
+    // What the template asks for is recorded before completing, and on some tasks anyway.
+    if (i % 3 === 0 || story.some((step) => step.to === 'COMPLETED')) {
       await tasks.update(
         ctx,
         task.id as string,
@@ -122,16 +138,17 @@ export async function seedRecords(ctx: RequestContext, directory: DemoDirectory)
         null,
       );
     }
+    await walkStory(ctx, TASK_WORKFLOW, task.id as string, story);
   }
 
   await seedAttendance(ctx, directory, random, as);
 
-  for (let i = 0; i < DEMO_TICKETS.length * 2; i++) {
+  for (let i = 0; i < TICKET_STORIES.length; i++) {
     const ticket = DEMO_TICKETS[i % DEMO_TICKETS.length]!;
     const site = pick(DEMO_SITES).code;
     const requester = pick(DEMO_PEOPLE);
     const technician = staffAt(site, 'technician')[0];
-    await tickets.create(as(requester.login), {
+    const created = await tickets.create(as(requester.login), {
       title: ticket.title,
       description: `Reported by ${requester.name} at ${site}.`,
       category: ticket.category,
@@ -140,61 +157,29 @@ export async function seedRecords(ctx: RequestContext, directory: DemoDirectory)
       priority: pick(PRIORITIES),
       due_at: new Date(now + (i - 8) * DAY).toISOString(),
     });
+    await walkStory(ctx, TICKET_WORKFLOW, created.id as string, TICKET_STORIES[i]!);
   }
 }
 
-/** Every working day of the last month for each site's staff, punched in around shift start. */
-async function seedAttendance(
+/**
+ * Takes a work order through its story as the people behind it would: a vendor is assigned
+ * before approval where none was, and the checklist ticked off before completion.
+ */
+async function walkWorkOrder(
   ctx: RequestContext,
-  directory: DemoDirectory,
-  random: () => number,
-  as: (login: string) => RequestContext,
+  order: WorkOrderRecord,
+  story: Story,
+  vendorId: string,
 ): Promise<void> {
-  const today = new Date();
-  for (const person of DEMO_PEOPLE.filter((p) => p.role !== 'viewer')) {
-    const site = DEMO_SITES.find((candidate) => candidate.code === person.site)!;
-    const [lng, lat] = centreOf(site.geofence);
-    for (let back = ATTENDANCE_DAYS; back >= 1; back--) {
-      const day = new Date(today.getTime() - back * DAY);
-      if (day.getUTCDay() === 0 || day.getUTCDay() === 6) continue;
-      const workDate = day.toISOString().slice(0, 10);
-      const lateBy = Math.round((random() - 0.3) * 40);
-      const punchIn = new Date(
-        wallClockToUtc(workDate, site.shift_start, site.timezone).getTime() + lateBy * 60_000,
-      );
-      const shiftMinutes = minutesBetween(site.shift_start, site.shift_end);
-      const punchOut = new Date(
-        punchIn.getTime() + (shiftMinutes + Math.round(random() * 30)) * 60_000,
-      );
-      const offSite = back % 13 === 0;
-      await attendance.create(as(person.login), {
-        person_id: directory.personIds[person.login]!,
-        site_id: directory.siteIds[site.code]!,
-        work_date: workDate,
-        punch_in_at: punchIn.toISOString(),
-        punch_out_at: back === 1 ? null : punchOut.toISOString(),
-        location:
-          lng === null || back % 11 === 0
-            ? null
-            : {
-                lat: lat! + (offSite ? 0.05 : (random() - 0.5) * 0.001),
-                lng: lng + (random() - 0.5) * 0.001,
-              },
-        remarks: lateBy > 20 ? 'Late: traffic' : null,
-      });
+  const open = order.line_items.filter((item) => !item.done);
+  await walkStory(ctx, WORK_ORDER_WORKFLOW, order.id, story, async (step) => {
+    if (step.to === 'APPROVED' && order.vendor_id === null) {
+      await workOrders.update(ctx, order.id, { vendor_id: vendorId }, null);
     }
-  }
-}
-
-function centreOf(geofence: { coordinates: number[][][] } | null): [number | null, number | null] {
-  if (!geofence) return [null, null];
-  const ring = geofence.coordinates[0]!.slice(0, -1);
-  const sum = ring.reduce((acc, [lng, lat]) => [acc[0]! + lng!, acc[1]! + lat!], [0, 0]);
-  return [sum[0]! / ring.length, sum[1]! / ring.length];
-}
-
-/** A shift's length; an overnight shift (22:00 to 06:00) runs into the next day. */
-function minutesBetween(start: string, end: string): number {
-  const toMinutes = (time: string) => Number(time.slice(0, 2)) * 60 + Number(time.slice(3));
-  return (toMinutes(end) - toMinutes(start) + 24 * 60) % (24 * 60);
+    if (step.to === 'COMPLETED') {
+      for (const item of open.splice(0)) {
+        await lineItems.update(ctx, order.id, item.id, { done: true, answer: 'Done' }, null);
+      }
+    }
+  });
 }
