@@ -5,7 +5,13 @@ import { withPlatformTxBypassingRls } from '../src/platform/db/transactions.js';
 import { buildTestApp, call, onPostgres, type Body, type TestApp } from './app.js';
 import { createPersonWith, createTenant, type TestTenant } from './factories.js';
 import { auditOf, createRecord } from './records.js';
-import { denialsOf, stateChangesOf, transition } from './transitions.js';
+import {
+  denialsOf,
+  expectUntouched,
+  stateChangesOf,
+  statusRow,
+  transition,
+} from './transitions.js';
 
 /**
  * What the engine does for every entity (SPEC §5, §6, §7), seen through tickets: locking on
@@ -29,15 +35,7 @@ const newTicket = (tenant = acme) =>
 const move = (id: string, payload: Body, headers: Record<string, string> = {}, token?: string) =>
   transition(t, token ?? acme.adminToken, 'tickets', id, payload, headers);
 
-function rowOf(id: string) {
-  return withPlatformTxBypassingRls(t.database.db, (tx) =>
-    tx
-      .selectFrom('tickets')
-      .select(['status', 'version'])
-      .where('id', '=', id)
-      .executeTakeFirstOrThrow(),
-  );
-}
+const rowOf = (id: string) => statusRow(t, 'tickets', id);
 
 const eventsOf = async (id: string) => (await auditOf(t, id)).map((entry) => entry.event_type);
 
@@ -68,8 +66,7 @@ describe('optimistic locking on transitions', () => {
     const staleHeader = await move(ticket.id, { target_state: 'OPEN' }, { 'if-match': '"1"' });
     expect(staleHeader.statusCode).toBe(412);
     expect(staleHeader.data).toEqual(conflict(412, 2, 1));
-    expect(await rowOf(ticket.id)).toEqual({ status: 'NEW', version: 2 });
-    expect(await stateChangesOf(t, ticket.id)).toEqual([]);
+    await expectUntouched(t, 'tickets', ticket.id, 'NEW', 2);
 
     const inBody = await move(ticket.id, { target_state: 'OPEN', version: 2 });
     expect(inBody.statusCode, inBody.body).toBe(200);
@@ -113,8 +110,7 @@ describe('optimistic locking on transitions', () => {
     const blind = await move(ticket.id, { target_state: 'OPEN' }, {}, strict.adminToken);
     expect(blind.statusCode).toBe(428);
     expect(blind.data.error).toMatchObject({ code: 'PRECONDITION_REQUIRED' });
-    expect(await rowOf(ticket.id)).toEqual({ status: 'NEW', version: 1 });
-    expect(await stateChangesOf(t, ticket.id)).toEqual([]);
+    await expectUntouched(t, 'tickets', ticket.id, 'NEW', 1);
 
     const named = await move(
       ticket.id,

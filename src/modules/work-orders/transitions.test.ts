@@ -2,8 +2,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, call, type Body, type TestApp } from '../../../test/app.js';
 import { createPersonWith, createTenant, type TestTenant } from '../../../test/factories.js';
 import { createRecord, createSite } from '../../../test/records.js';
-import { denialsOf, forceStatus, stateChangesOf, transition } from '../../../test/transitions.js';
-import { withPlatformTxBypassingRls } from '../../platform/db/transactions.js';
+import {
+  denialsOf,
+  expectApplied,
+  expectGate,
+  expectNoWayOut,
+  expectPairOutcome,
+  expectRule,
+  expectUntouched,
+  forceStatus,
+  orderedPairs,
+  statusRow,
+  transition,
+  withBlankComments,
+} from '../../../test/transitions.js';
 
 /**
  * The work-order state machine through the API, against SPEC §6 as written there: the tables
@@ -60,9 +72,6 @@ const WORK_ORDER_PERMISSIONS = [
   'assign',
 ].map((action) => `work_orders.${action}`);
 
-const listed = (from: string, to: string) =>
-  SPEC_TABLE.some((row) => row.from === from && row.to === to);
-
 const COMMENTS = 'Checked on site with the vendor';
 
 let t: TestApp;
@@ -99,63 +108,34 @@ async function workOrderIn(status: string, payload: Body = {}) {
   return wo;
 }
 
-function rowOf(id: string) {
-  return withPlatformTxBypassingRls(t.database.db, (tx) =>
-    tx
-      .selectFrom('work_orders')
-      .select(['status', 'version'])
-      .where('id', '=', id)
-      .executeTakeFirstOrThrow(),
-  );
-}
+const rowOf = (id: string) => statusRow(t, 'work_orders', id);
 
-async function expectUnchanged(id: string, status: string, version: number) {
-  expect(await rowOf(id)).toEqual({ status, version });
-  expect(await stateChangesOf(t, id)).toEqual([]);
-}
+const expectUnchanged = (id: string, status: string, version: number) =>
+  expectUntouched(t, 'work_orders', id, status, version);
 
 const move = (id: string, payload: Body, token = acme.adminToken) =>
   transition(t, token, 'work-orders', id, payload);
 
 describe('every ordered pair of work-order states', () => {
-  const pairs = STATES.flatMap((from) =>
-    STATES.map((to) => ({ from, to, expected: listed(from, to) ? 200 : 409 })),
-  );
+  const pairs = orderedPairs(STATES, SPEC_TABLE);
 
   it('covers SPEC §6 with 11 allowed pairs out of 49', () => {
     expect(pairs).toHaveLength(49);
     expect(pairs.filter((pair) => pair.expected === 200)).toHaveLength(11);
   });
 
-  it.each(pairs)('$from -> $to answers $expected', async ({ from, to, expected }) => {
+  it.each(pairs)('$from -> $to answers $expected', async ({ from, to, allowed }) => {
     const wo = await workOrderIn(from);
     const response = await move(wo.id, { target_state: to, comments: COMMENTS });
-    expect(response.statusCode, response.body).toBe(expected);
-    if (expected === 409) {
-      expect(response.data).toMatchObject({
-        error: { code: 'INVALID_STATE_TRANSITION' },
-        status: 409,
-      });
-      await expectUnchanged(wo.id, from, wo.version);
-      return;
-    }
-    expect(response.data).toMatchObject({
+    await expectPairOutcome(t, response, {
+      table: 'work_orders',
       id: wo.id,
-      status: to,
-      version: wo.version + 1,
-      transition: { from_state: from, to_state: to },
-      warnings: [],
-    });
-    expect(response.headers.etag).toBe(`"${wo.version + 1}"`);
-    expect(await rowOf(wo.id)).toEqual({ status: to, version: wo.version + 1 });
-    const changes = await stateChangesOf(t, wo.id);
-    expect(changes).toHaveLength(1);
-    expect(changes[0]).toMatchObject({
-      actor_id: acme.adminId,
-      from_state: from,
-      to_state: to,
-      transition_reason: COMMENTS,
-      changes: { status: { old: from, new: to } },
+      from,
+      to,
+      version: wo.version,
+      allowed,
+      actorId: acme.adminId,
+      reason: COMMENTS,
     });
   });
 });
@@ -164,11 +144,7 @@ describe('work-order rules', () => {
   it('refuses SUBMITTED -> APPROVED without a vendor (VENDOR_REQUIRED), and allows it once one is set', async () => {
     const wo = await workOrderIn('SUBMITTED', { vendor_id: null });
     const refused = await move(wo.id, { target_state: 'APPROVED' });
-    expect(refused.statusCode, refused.body).toBe(422);
-    expect(refused.data.error).toMatchObject({
-      code: 'BUSINESS_RULE_VIOLATION',
-      details: { rule: 'VENDOR_REQUIRED' },
-    });
+    expectRule(refused, 'VENDOR_REQUIRED');
     await expectUnchanged(wo.id, 'SUBMITTED', wo.version);
 
     const patched = await call(t, acme.adminToken, {
@@ -210,10 +186,7 @@ describe('work-order rules', () => {
     const response = await move(wo.id, { target_state: 'COMPLETED', comments: COMMENTS });
     expect(response.statusCode, response.body).toBe(expected);
     if (expected === 422) {
-      expect(response.data.error).toMatchObject({
-        code: 'BUSINESS_RULE_VIOLATION',
-        details: { rule: 'LINE_ITEMS_INCOMPLETE' },
-      });
+      expectRule(response, 'LINE_ITEMS_INCOMPLETE');
       await expectUnchanged(wo.id, 'IN_PROGRESS', wo.version);
     } else {
       expect(await rowOf(wo.id)).toEqual({ status: 'COMPLETED', version: wo.version + 1 });
@@ -238,23 +211,12 @@ describe('work-order rules', () => {
     expect(completed.data.status).toBe('COMPLETED');
   });
 
-  const commented = SPEC_TABLE.filter((row) => row.comments);
-  const blanks = [
-    { case: 'missing', comments: undefined },
-    { case: 'empty', comments: '' },
-    { case: 'whitespace', comments: '  \n\t ' },
-  ];
-
-  it.each(commented.flatMap((row) => blanks.map((blank) => ({ ...row, ...blank }))))(
+  it.each(withBlankComments(SPEC_TABLE.filter((row) => row.comments)))(
     '$from -> $to with comments $case: 422 COMMENTS_REQUIRED',
     async ({ from, to, comments }) => {
       const wo = await workOrderIn(from);
       const response = await move(wo.id, { target_state: to, comments });
-      expect(response.statusCode, response.body).toBe(422);
-      expect(response.data.error).toMatchObject({
-        code: 'BUSINESS_RULE_VIOLATION',
-        details: { rule: 'COMMENTS_REQUIRED' },
-      });
+      expectRule(response, 'COMMENTS_REQUIRED');
       await expectUnchanged(wo.id, from, wo.version);
     },
   );
@@ -264,9 +226,15 @@ describe('work-order rules', () => {
     async ({ from, to }) => {
       const wo = await workOrderIn(from);
       const response = await move(wo.id, { target_state: to });
-      expect(response.statusCode, response.body).toBe(200);
-      const [change] = await stateChangesOf(t, wo.id);
-      expect(change).toMatchObject({ from_state: from, to_state: to, transition_reason: null });
+      await expectApplied(t, response, {
+        table: 'work_orders',
+        id: wo.id,
+        from,
+        to,
+        version: wo.version,
+        actorId: acme.adminId,
+        reason: null,
+      });
     },
   );
 
@@ -310,35 +278,17 @@ describe('work-order permissions', () => {
   it.each(cases)(
     'refuses $from -> $to without $permission (403, audited), and allows it with just that one',
     async ({ permission, from, to }) => {
-      const lacking = await createPersonWith(
-        t,
-        acme,
-        WORK_ORDER_PERMISSIONS.filter((p) => p !== permission),
-      );
       const wo = await workOrderIn(from);
-      const denied = await move(wo.id, { target_state: to, comments: COMMENTS }, lacking.token);
-      expect(denied.statusCode, denied.body).toBe(403);
-      expect(denied.data).toMatchObject({
-        error: { code: 'PERMISSION_DENIED', details: { required_permission: permission } },
-        status: 403,
+      await expectGate(t, acme, {
+        path: 'work-orders',
+        table: 'work_orders',
+        record: wo,
+        from,
+        to,
+        permission,
+        permissions: WORK_ORDER_PERMISSIONS,
+        payload: { comments: COMMENTS },
       });
-      const denials = await denialsOf(t, lacking.id);
-      expect(denials).toEqual([
-        {
-          id: expect.any(String),
-          required_permission: permission,
-          action_attempted: expect.stringContaining(wo.id),
-          risk_level: 'LOW',
-        },
-      ]);
-      expect(denials[0]!.action_attempted).toContain(from);
-      expect(denials[0]!.action_attempted).toContain(to);
-      await expectUnchanged(wo.id, from, wo.version);
-
-      const holder = await createPersonWith(t, acme, [permission]);
-      const allowed = await move(wo.id, { target_state: to, comments: COMMENTS }, holder.token);
-      expect(allowed.statusCode, allowed.body).toBe(200);
-      expect(await rowOf(wo.id)).toEqual({ status: to, version: wo.version + 1 });
     },
   );
 });
@@ -346,18 +296,14 @@ describe('work-order permissions', () => {
 describe('terminal work orders', () => {
   it.each(['CLOSED', 'CANCELLED'])('refuses every target state from %s', async (terminal) => {
     const wo = await workOrderIn(terminal);
-    for (const to of STATES) {
-      const response = await move(wo.id, { target_state: to, comments: COMMENTS });
-      expect(response.statusCode, `${terminal} -> ${to}`).toBe(409);
-      expect(response.data.error).toMatchObject({ code: 'INVALID_STATE_TRANSITION' });
-    }
-    await expectUnchanged(wo.id, terminal, wo.version);
-    const options = await call(t, acme.adminToken, {
-      method: 'GET',
-      url: `/api/v1/work-orders/${wo.id}/transitions`,
+    await expectNoWayOut(t, acme.adminToken, 'work-orders', {
+      table: 'work_orders',
+      id: wo.id,
+      from: terminal,
+      version: wo.version,
+      states: STATES,
+      payload: { comments: COMMENTS },
     });
-    expect(options.statusCode).toBe(200);
-    expect(options.data).toEqual({ current_state: terminal, version: wo.version, transitions: [] });
   });
 });
 
