@@ -13,6 +13,7 @@ import { taskRoutes } from './modules/tasks/index.js';
 import { attendanceRoutes } from './modules/attendance/index.js';
 import { ticketRoutes } from './modules/tickets/index.js';
 import type { Database } from './platform/db/database.js';
+import { listenForPrincipalChanges } from './platform/auth/principal-changes.js';
 import { loadCursorKey } from './platform/db/secrets.js';
 import { registerAuthentication } from './platform/http/auth.js';
 import { correlationIdOf } from './platform/http/correlation.js';
@@ -68,6 +69,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   app.decorate('database', deps.database);
   const cursorKey = await loadCursorKey(deps.database.db);
+  const principals = await listenForPrincipalChanges(deps.database, deps.config.authCacheSeconds);
+  app.addHook('onClose', principals.stop);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-correlation-id', request.id);
@@ -97,6 +100,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         db: deps.database.db,
         platformAdminToken: deps.platformAdminToken,
         cursorKey,
+        principals: principals.cache,
       });
       await api.register(identityRoutes);
       await api.register(siteRoutes);

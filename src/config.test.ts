@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       dataDir: './data',
       adminToken: undefined,
       logLevel: 'info',
+      authCacheSeconds: 30,
     });
   });
 
@@ -46,6 +47,7 @@ describe('loadConfig', () => {
         DATA_DIR: '/var/lib/facilityflow',
         FACILITYFLOW_ADMIN_TOKEN: adminToken,
         LOG_LEVEL: 'debug',
+        AUTH_CACHE_SECONDS: '0',
       }),
     ).toEqual({
       port: 8080,
@@ -55,6 +57,7 @@ describe('loadConfig', () => {
       dataDir: '/var/lib/facilityflow',
       adminToken,
       logLevel: 'debug',
+      authCacheSeconds: 0,
     });
   });
 

@@ -11,11 +11,12 @@ const ConfigSchema = Type.Object({
   DATA_DIR: Type.String({ minLength: 1, default: './data' }),
   FACILITYFLOW_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 24 })),
   LOG_LEVEL: Type.Enum(LOG_LEVELS, { default: 'info' }),
+  AUTH_CACHE_SECONDS: Type.Integer({ minimum: 0, maximum: 3600, default: 30 }),
 });
 
 type ConfigValues = Static<typeof ConfigSchema>;
 
-const WHOLE_NUMBER_KEYS = ['PORT'];
+const WHOLE_NUMBER_KEYS = ['PORT', 'AUTH_CACHE_SECONDS'];
 
 /** Values that must never be echoed back in an error message. */
 const SECRET_KEYS = new Set(['DATABASE_URL', 'REDIS_URL', 'FACILITYFLOW_ADMIN_TOKEN']);
@@ -30,6 +31,8 @@ export interface Config {
   readonly dataDir: string;
   readonly adminToken: string | undefined;
   readonly logLevel: (typeof LOG_LEVELS)[number];
+  /** How long a resolved token may be reused at most (ADR 0007); 0 looks every token up. */
+  readonly authCacheSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -67,5 +70,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: v.DATA_DIR,
     adminToken: v.FACILITYFLOW_ADMIN_TOKEN,
     logLevel: v.LOG_LEVEL,
+    authCacheSeconds: v.AUTH_CACHE_SECONDS,
   });
 }

@@ -1,4 +1,5 @@
 import { recordAudit } from '../../platform/audit/record-audit.js';
+import { forgetPrincipals } from '../../platform/auth/principal-cache.js';
 import type { RequestContext } from '../../platform/context.js';
 import { withTenantTx } from '../../platform/db/transactions.js';
 import { updateVersioned } from '../../platform/db/versioned-update.js';
@@ -54,4 +55,5 @@ export async function deletePerson(
       })),
     );
   });
+  forgetPrincipals(ctx);
 }

@@ -1,4 +1,5 @@
 import { changedFields, recordAudit } from '../../platform/audit/record-audit.js';
+import { forgetPrincipals } from '../../platform/auth/principal-cache.js';
 import type { RequestContext } from '../../platform/context.js';
 import { withTenantTx } from '../../platform/db/transactions.js';
 import { updateVersioned } from '../../platform/db/versioned-update.js';
@@ -23,7 +24,7 @@ export async function updateRole(
     assertKnownPermissions(fields.permissions);
     fields.permissions = [...fields.permissions].sort();
   }
-  return withTenantTx(ctx, async (tx) => {
+  const updated = await withTenantTx(ctx, async (tx) => {
     const { before, after } = await updateVersioned(tx, {
       table: 'roles',
       tenantId: ctx.tenantId,
@@ -49,4 +50,6 @@ export async function updateRole(
     });
     return (await findRole(tx, ctx.tenantId, id))!;
   });
+  forgetPrincipals(ctx);
+  return updated;
 }

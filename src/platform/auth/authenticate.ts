@@ -1,19 +1,20 @@
 import { sql, type Kysely } from 'kysely';
 import type { TenantSettings } from '../context.js';
 import type { DB } from '../db/tables.js';
+import type { PrincipalCache } from './principal-cache.js';
 import { hashToken, isSameToken, tenantOfToken } from './tokens.js';
 
-export type Principal =
-  | { kind: 'platform-admin' }
-  | {
-      kind: 'person';
-      tenantId: string;
-      tenant: TenantSettings;
-      personId: string;
-      tokenId: string;
-      tokenExpiresAt: Date | null;
-      permissions: ReadonlySet<string>;
-    };
+export interface PersonPrincipal {
+  kind: 'person';
+  tenantId: string;
+  tenant: TenantSettings;
+  personId: string;
+  tokenId: string;
+  tokenExpiresAt: Date | null;
+  permissions: ReadonlySet<string>;
+}
+
+export type Principal = { kind: 'platform-admin' } | PersonPrincipal;
 
 interface TokenLookup {
   token_id: string;
@@ -33,20 +34,25 @@ export async function authenticate(
   db: Kysely<DB>,
   token: string,
   platformAdminToken: string | undefined,
+  cache?: PrincipalCache<PersonPrincipal>,
 ): Promise<Principal | null> {
   if (platformAdminToken && isSameToken(token, platformAdminToken)) {
     return { kind: 'platform-admin' };
   }
   const tenantId = tenantOfToken(token);
   if (!tenantId) return null;
+  const tokenHash = hashToken(token);
+  const cached = cache?.get(tokenHash);
+  if (cached) return cached;
+  const generation = cache?.generation(tenantId) ?? '';
   // Inside a transaction the function's tenant and role would outlive the lookup.
   if (db.isTransaction) throw new Error('authenticate runs outside any transaction');
   // One statement, in the tenant's RLS scope (see migrations/0003_token_lookup.ts).
   const { rows } = await sql<TokenLookup>`
-    select * from authenticate_token(${tenantId}, ${hashToken(token)})`.execute(db);
+    select * from authenticate_token(${tenantId}, ${tokenHash})`.execute(db);
   const row = rows[0];
   if (!row) return null;
-  return {
+  const principal: PersonPrincipal = {
     kind: 'person',
     tenantId,
     tenant: {
@@ -59,4 +65,6 @@ export async function authenticate(
     tokenExpiresAt: row.token_expires_at,
     permissions: new Set(row.permissions),
   };
+  cache?.set(tokenHash, principal, generation);
+  return principal;
 }

@@ -5,6 +5,7 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { listenOnPostgres, type ChannelListener } from './notifications.js';
 import { preparingPool } from './prepared-statements.js';
 import { lockDataDir } from './lock-file.js';
 import type { DB } from './tables.js';
@@ -29,6 +30,8 @@ function reportIdleConnectionError(error: Error): void {
 export interface Database {
   readonly db: Kysely<DB>;
   readonly kind: 'embedded' | 'postgres';
+  /** Hears NOTIFY on `channel` until the returned function is called. */
+  listen(channel: string, listener: ChannelListener): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -47,7 +50,12 @@ export async function openDatabase(location: DatabaseLocation): Promise<Database
     });
     pool.on('error', reportIdleConnectionError);
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
-    return { db, kind: 'postgres', close: () => db.destroy() };
+    return {
+      db,
+      kind: 'postgres',
+      listen: (channel, listener) => listenOnPostgres(location.url, channel, listener),
+      close: () => db.destroy(),
+    };
   }
 
   let pglite: PGlite;
@@ -75,6 +83,15 @@ export async function openDatabase(location: DatabaseLocation): Promise<Database
   return {
     db,
     kind: 'embedded',
+    // PGlite calls back as the notifying transaction commits, before its COMMIT resolves.
+    async listen(channel, listener) {
+      const unlisten = await pglite.listen(channel, (payload) => listener.message(payload));
+      listener.listening(true);
+      return async () => {
+        listener.listening(false);
+        await unlisten();
+      };
+    },
     close: async () => {
       await db.destroy();
       await pglite.close();

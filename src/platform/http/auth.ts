@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest, preValidationAsyncHookHandler } from 'fastify';
 import type { Kysely } from 'kysely';
-import { authenticate } from '../auth/authenticate.js';
+import { authenticate, type PersonPrincipal } from '../auth/authenticate.js';
+import type { PrincipalCache } from '../auth/principal-cache.js';
 import { ensurePermission } from '../auth/permissions.js';
 import type { RequestContext } from '../context.js';
 import type { DB } from '../db/tables.js';
@@ -20,7 +21,12 @@ declare module 'fastify' {
 /** Every route registered in this scope requires a valid bearer token. */
 export function registerAuthentication(
   app: FastifyInstance,
-  options: { db: Kysely<DB>; platformAdminToken: string | undefined; cursorKey: Buffer },
+  options: {
+    db: Kysely<DB>;
+    platformAdminToken: string | undefined;
+    cursorKey: Buffer;
+    principals?: PrincipalCache<PersonPrincipal>;
+  },
 ): void {
   app.decorateRequest('ctx', null);
   app.decorateRequest('isPlatformAdmin', false);
@@ -28,7 +34,7 @@ export function registerAuthentication(
     const header = request.headers.authorization;
     const token = header?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
     const principal = token
-      ? await authenticate(options.db, token, options.platformAdminToken)
+      ? await authenticate(options.db, token, options.platformAdminToken, options.principals)
       : null;
     if (!principal) throw new AppError('UNAUTHENTICATED');
     if (principal.kind === 'platform-admin') {
