@@ -162,7 +162,7 @@ describe('the STATE_CHANGED entry', () => {
       from_state: 'NEW',
       to_state: 'OPEN',
       transition_reason: 'Triaged by the helpdesk',
-      metadata: { channel: 'phone', version: 2 },
+      metadata: { version: 2, request: { channel: 'phone' } },
     });
     expect(first!.changes).toEqual({ status: { old: 'NEW', new: 'OPEN' } });
     expect(first!.transition_duration_seconds).toBeGreaterThanOrEqual(0);
@@ -177,6 +177,53 @@ describe('the STATE_CHANGED entry', () => {
     expect(second!.changes).toEqual({ status: { old: 'OPEN', new: 'INPROGRESS' } });
     expect(second!.transition_duration_seconds).toBeGreaterThanOrEqual(3599);
     expect(second!.transition_duration_seconds).toBeLessThan(3660);
+  });
+});
+
+describe('what a transition stores and refuses', () => {
+  it('redacts personal data in the comments it keeps as the reason', async () => {
+    const ticket = await newTicket();
+    const response = await move(ticket.id, {
+      target_state: 'OPEN',
+      comments: 'Called back jo.doe@example.com on +44 20 7946 0958',
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    const [entry] = await stateChangesOf(t, ticket.id);
+    expect(entry!.transition_reason).not.toContain('jo.doe@example.com');
+    expect(entry!.transition_reason).not.toContain('7946');
+    expect(entry!.transition_reason).toContain('[REDACTED]');
+  });
+
+  it.each([
+    ['nested 5,000 levels deep', `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`],
+    [
+      'with 500 values',
+      JSON.stringify(Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`k${i}`, i]))),
+    ],
+    ['of 20 KiB', JSON.stringify({ note: 'x'.repeat(20 * 1024) })],
+  ])('answers 400 to metadata %s, and writes nothing', async (_case, metadata) => {
+    const ticket = await newTicket();
+    // Sent as text: the test client would overflow its own stack serialising the deepest one.
+    const response = await call(t, acme.adminToken, {
+      method: 'POST',
+      url: `/api/v1/tickets/${ticket.id}/transitions`,
+      headers: { 'content-type': 'application/json' },
+      payload: `{"target_state":"OPEN","metadata":${metadata}}`,
+    });
+    expect(response.statusCode, response.body).toBe(400);
+    expect(response.data).toMatchObject({ error: { code: 'VALIDATION_ERROR' } });
+    expect(await rowOf(ticket.id)).toEqual({ status: 'NEW', version: 1 });
+  });
+
+  it('answers a caller without the permission 403, before telling it the version is stale', async () => {
+    const ticket = await newTicket();
+    const viewer = await createPersonWith(t, acme, ['tickets.view']);
+    const response = await move(ticket.id, { target_state: 'OPEN', version: 7 }, {}, viewer.token);
+    expect(response.statusCode, response.body).toBe(403);
+    expect(response.data).toMatchObject({
+      error: { code: 'PERMISSION_DENIED', details: { required_permission: 'tickets.update' } },
+    });
+    expect(await denialsOf(t, viewer.id)).toHaveLength(1);
   });
 });
 

@@ -176,8 +176,8 @@ describe('the demo story details', () => {
     );
     expect(adjusted.length).toBeGreaterThan(0);
     for (const entry of adjusted) {
-      const metadata = entry.metadata as Record<string, unknown>;
-      expect(entry.adjustment_reason).toBe(metadata.adjustment_reason);
+      const metadata = entry.metadata as { request: Record<string, unknown> };
+      expect(entry.adjustment_reason).toBe(metadata.request.adjustment_reason);
       expect(Object.keys(entry.changes as object)).toContain('punch_out_at');
     }
   });

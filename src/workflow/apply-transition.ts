@@ -2,7 +2,11 @@ import { sql } from 'kysely';
 import { auditInserts, changedFields } from '../platform/audit/record-audit.js';
 import type { RequestContext } from '../platform/context.js';
 import type { Tx } from '../platform/db/transactions.js';
-import { updateVersioned, type VersionedTable } from '../platform/db/versioned-update.js';
+import {
+  UPDATED_ROW,
+  updateVersioned,
+  type VersionedTable,
+} from '../platform/db/versioned-update.js';
 import type { ExpectedVersion } from '../platform/optimistic-lock.js';
 import { recordColumns } from '../platform/records/read-records.js';
 import type { RecordRow } from '../platform/records/record-table.js';
@@ -44,11 +48,11 @@ export async function applyTransition<Facts>(
           ...Object.keys(decision.changes),
         ]),
         metadata: {
-          ...(request.metadata ?? {}),
           version: record.version + 1,
           ...(decision.warnings.length > 0
             ? { warnings: decision.warnings.map((w) => w.code) }
             : {}),
+          ...(request.metadata ? { request: request.metadata } : {}),
         },
         stateTransition: {
           fromState: from,
@@ -58,7 +62,7 @@ export async function applyTransition<Facts>(
         },
       },
     ],
-    'updated',
+    UPDATED_ROW,
   );
   const set = Object.fromEntries(toColumns(workflow.table, decision.changes));
   const { after, record: updated } = await updateVersioned(tx, {

@@ -49,14 +49,15 @@ export function transitionRoutes<Facts>(
       async (request, reply) => {
         const ctx = tenantContext(request);
         const body = request.body;
-        const expected = expectedVersion(request.headers['if-match'], body.version, ctx.tenant);
-        const result = await transitionRecord(
-          ctx,
-          workflow,
-          request.params.id,
-          { targetState: body.target_state, comments: body.comments, metadata: body.metadata },
-          expected,
-        ).catch((error: unknown) => {
+        const transition = async () =>
+          transitionRecord(
+            ctx,
+            workflow,
+            request.params.id,
+            { targetState: body.target_state, comments: body.comments, metadata: body.metadata },
+            expectedVersion(request.headers['if-match'], body.version, ctx.tenant),
+          );
+        const result = await transition().catch((error: unknown) => {
           counters.refused(workflow.entity, error);
           throw error;
         });

@@ -6,6 +6,7 @@ import { versionConflict, type ExpectedVersion } from '../platform/optimistic-lo
 import { findRecords } from '../platform/records/read-records.js';
 import type { RecordRow } from '../platform/records/record-table.js';
 import { applyTransition } from './apply-transition.js';
+import { assertMetadataFits } from './metadata.js';
 import {
   availableTransitions,
   decideTransition,
@@ -61,23 +62,24 @@ export async function transitionRecord<Facts>(
   request: TransitionRequest,
   expected: ExpectedVersion | null,
 ): Promise<TransitionResult> {
+  assertMetadataFits(request.metadata);
   type Outcome = TransitionResult | { deniedPermission: string; action: string };
   const outcome = await withTenantTx(ctx, async (tx): Promise<Outcome> => {
     for (let attempt = 1; ; attempt += 1) {
       const input = (await loadTransitionFacts(tx, ctx, workflow, [id], request)).get(id);
       if (!input) throw notFound(workflow.table.entityName);
+      const decision = decideTransition(workflow, input, request.targetState, ctx.permissions);
+      // The permission first (SPEC §6), then a stale version (the caller decided on a record
+      // that has changed since), then whether the move exists and its rules hold.
+      if (!decision.ok && decision.deniedPermission) {
+        // Audited after this transaction, which has written nothing.
+        const action = `${workflow.entity} ${id}: ${input.record.status} -> ${request.targetState}`;
+        return { deniedPermission: decision.deniedPermission, action };
+      }
       if (expected && input.record.version !== expected.version) {
         throw versionConflict(expected, input.record.version);
       }
-      const decision = decideTransition(workflow, input, request.targetState, ctx.permissions);
-      if (!decision.ok) {
-        // A denial is audited after this transaction, which has written nothing.
-        if (decision.deniedPermission) {
-          const action = `${workflow.entity} ${id}: ${input.record.status} -> ${request.targetState}`;
-          return { deniedPermission: decision.deniedPermission, action };
-        }
-        throw decision.error;
-      }
+      if (!decision.ok) throw decision.error;
       try {
         const applied = await applyTransition(tx, ctx, workflow, input.record, decision, request, {
           version: input.record.version,

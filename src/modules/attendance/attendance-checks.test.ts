@@ -120,6 +120,11 @@ describe('outside the shift', () => {
     expect(isOutsideShift(punchIn, 'Europe/London', dayShift)).toBe(true);
   });
 
+  it('never flags a shift that ends when it starts (round the clock)', () => {
+    const punchIn = new Date('2026-05-10T15:00:00Z');
+    expect(isOutsideShift(punchIn, 'UTC', { start: '06:00', end: '06:00' })).toBe(false);
+  });
+
   it('never flags a shift that with its tolerance covers the whole day', () => {
     const punchIn = new Date('2026-05-10T03:00:00Z');
     expect(isOutsideShift(punchIn, 'UTC', { start: '08:00', end: '06:00' })).toBe(false);

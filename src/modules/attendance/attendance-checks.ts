@@ -21,7 +21,8 @@ const minutesOf = (hhmm: string) => {
 
 /**
  * A punch-in more than an hour before the shift starts or after it ends, on the site's clock.
- * A shift that ends before it starts runs overnight (22:00–06:00).
+ * A shift that ends before it starts runs overnight (22:00–06:00); one that ends when it starts,
+ * all day.
  */
 export function isOutsideShift(
   punchIn: Date,
@@ -31,7 +32,9 @@ export function isOutsideShift(
   const localMinutes =
     Math.floor((punchIn.getTime() + offsetAt(punchIn, timeZone)) / 60_000) % DAY_MINUTES;
   const windowStart = minutesOf(shift.start) - SHIFT_TOLERANCE_MINUTES;
-  const shiftLength = (minutesOf(shift.end) - minutesOf(shift.start) + DAY_MINUTES) % DAY_MINUTES;
+  // A shift that ends when it starts runs round the clock.
+  const shiftLength =
+    (minutesOf(shift.end) - minutesOf(shift.start) + DAY_MINUTES) % DAY_MINUTES || DAY_MINUTES;
   const windowLength = shiftLength + 2 * SHIFT_TOLERANCE_MINUTES;
   if (windowLength >= DAY_MINUTES) return false;
   const sinceWindowStart =

@@ -83,11 +83,22 @@ const WARNINGS: WarningCheck<AttendanceFacts>[] = [
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/i;
 
+/** The date part names a real day (no 30 February) from year 1 on. */
+function isCalendarDate(timestamp: string): boolean {
+  const [year, month, day] = timestamp.slice(0, 10).split('-').map(Number) as [
+    number,
+    number,
+    number,
+  ];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return year >= 1 && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
 /** A corrected time from the adjustment's metadata: absent, null (cleared) or an instant. */
 function correctedTime(metadata: Facts['metadata'], field: string): Date | null | undefined {
   const value = metadata[field];
   if (value === undefined || value === null) return value;
-  if (typeof value !== 'string' || !TIMESTAMP.test(value) || Number.isNaN(Date.parse(value))) {
+  if (typeof value !== 'string' || !TIMESTAMP.test(value) || !isCalendarDate(value)) {
     throw invalidField(`metadata.${field}`, 'must be an ISO 8601 date-time with an offset');
   }
   return new Date(value);
@@ -95,9 +106,11 @@ function correctedTime(metadata: Facts['metadata'], field: string): Date | null 
 
 /** The adjustment's reason and corrected punch times, applied to the record. */
 function adjustment({ record, metadata }: Facts) {
-  const changes: Record<string, unknown> = {
-    adjustment_reason: String(metadata.adjustment_reason).trim().slice(0, 1000),
-  };
+  const reason = String(metadata.adjustment_reason).trim();
+  if (reason.length > 1000) {
+    throw invalidField('metadata.adjustment_reason', 'must be at most 1000 characters');
+  }
+  const changes: Record<string, unknown> = { adjustment_reason: reason };
   for (const field of ['punch_in_at', 'punch_out_at']) {
     const time = correctedTime(metadata, field);
     if (time !== undefined) changes[field] = time;

@@ -314,6 +314,17 @@ describe('adjustments', () => {
     expect(Date.parse(changes.punch_out_at!.new as string)).toBe(Date.parse(correctedOut));
   });
 
+  it('answers 400 to a reason longer than 1000 characters, changing nothing', async () => {
+    const record = await createAttendance();
+    const response = await move(record.id, {
+      target_state: 'ADJUSTED',
+      metadata: { adjustment_reason: 'x'.repeat(1001) },
+    });
+    expect(response.statusCode, response.body).toBe(400);
+    expect(response.data).toMatchObject({ error: { code: 'VALIDATION_ERROR' } });
+    expect(await rowOf(record.id)).toMatchObject({ status: 'PENDING', adjustment_reason: null });
+  });
+
   it('keeps the times it is not given, and can adjust an APPROVED record', async () => {
     const record = await attendanceIn('APPROVED', { punch_in_at: `${today}T08:00:00Z` });
     const response = await move(record.id, {
@@ -340,6 +351,8 @@ describe('adjustments', () => {
     ['a time that is not one', { punch_in_at: 'yesterday morning' }],
     ['a time that is not text', { punch_out_at: 1700000000000 }],
     ['an impossible date', { punch_in_at: `${today.slice(0, 8)}45T07:00:00Z` }],
+    ['30 February', { punch_in_at: '2026-02-30T07:00:00Z' }],
+    ['year 0', { punch_in_at: '0000-06-01T07:00:00Z' }],
   ])('answers 400 for %s, changing nothing', async (_case, times) => {
     const record = await createAttendance({ punch_in_at: `${today}T08:00:00Z` });
     const response = await move(record.id, {

@@ -33,19 +33,18 @@ const COMPLETION_REQUIREMENTS: Rule<unknown> = {
   holds: ({ record }) => missingCompletionRequirements(record).length === 0,
 };
 
-const DONE = ['COMPLETED', 'AUTOCLOSED'];
-
-/** Past `due_at + grace_minutes` and not done: every transition on it says so. */
+/**
+ * Past `due_at + grace_minutes` and not done: every transition on it says so. Read from the
+ * record's `sla_breached`, which the database computed with the same clock as the list filter.
+ */
 const SLA_BREACH: WarningCheck<unknown> = {
   code: 'SLA_BREACH',
   description: 'the task is past its due time plus grace minutes and not completed',
-  message: ({ record, now }) => {
-    if (record.due_at == null || DONE.includes(record.status)) return null;
+  message: ({ record }) => {
+    if (record.sla_breached !== true) return null;
     const deadline =
       new Date(record.due_at as string).getTime() + (record.grace_minutes as number) * 60_000;
-    return deadline < now.getTime()
-      ? `The task was due by ${new Date(deadline).toISOString()} (due time plus grace)`
-      : null;
+    return `The task was due by ${new Date(deadline).toISOString()} (due time plus grace)`;
   },
 };
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type RawBuilder } from 'kysely';
 import type { AuditSource } from '../context.js';
 import type { Tx } from '../db/transactions.js';
-import { isPiiKey, redact, REDACTED, type RedactionOptions } from './redaction.js';
+import { isPiiKey, redact, REDACTED, redactText, type RedactionOptions } from './redaction.js';
 
 export type AuditEventType =
   'CREATED' | 'UPDATED' | 'DELETED' | 'STATE_CHANGED' | 'BULK_OPERATION' | 'PERMISSION_DENIED';
@@ -135,7 +135,7 @@ export function auditInserts(
       audit_id,
       from_state: detail.fromState,
       to_state: detail.toState,
-      transition_reason: detail.transitionReason,
+      transition_reason: detail.transitionReason && redactText(detail.transitionReason),
       transition_duration_seconds: detail.transitionDurationSeconds,
     })),
     audit_bulk_operations: withDetail('bulkOperation').map(({ audit_id, detail }) => ({

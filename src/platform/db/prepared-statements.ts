@@ -32,18 +32,21 @@ export function preparingPool(pool: pg.Pool): PostgresPool {
   return {
     async connect() {
       const client = await pool.connect();
-      const query = (text: string, parameters: readonly unknown[]) => {
+      const query = (text: unknown, parameters?: readonly unknown[]) => {
+        // A cursor (streamed results) passes through as it is.
+        if (typeof text !== 'string') return client.query(text as pg.Submittable);
+        const values = [...(parameters ?? [])];
         const name =
-          parameters.length > 0 && parameters.length <= MAX_PREPARED_PARAMETERS
-            ? nameOf(text)
-            : undefined;
-        return name
-          ? client.query({ name, text, values: [...parameters] })
-          : client.query(text, [...parameters]);
+          values.length > 0 && values.length <= MAX_PREPARED_PARAMETERS ? nameOf(text) : undefined;
+        return name ? client.query({ name, text, values }) : client.query(text, values);
       };
       return {
         query: query as unknown as PostgresPoolClient['query'],
-        release: (destroy?: boolean) => client.release(destroy),
+        // Never hand the next caller a connection left inside a transaction.
+        release: (destroy?: boolean) => {
+          const status = client.getTransactionStatus();
+          client.release(destroy || (status !== null && status !== 'I'));
+        },
       };
     },
     end: () => pool.end(),

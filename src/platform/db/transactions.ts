@@ -1,4 +1,4 @@
-import { CompiledQuery, sql, type Kysely } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import type { DB } from './tables.js';
 
 /** A connection inside an open transaction: use cases hand it down to everything they call. */
@@ -21,16 +21,12 @@ export interface TenantScope {
 export function withTenantTx<T>(scope: TenantScope, work: (tx: Tx) => Promise<T>): Promise<T> {
   // The id is written into the SQL text below, so it must be exactly a uuid.
   if (!UUID.test(scope.tenantId)) throw new Error('A tenant id must be a uuid');
-  return scope.db.connection().execute(async (connection) => {
-    // BEGIN and the tenant scope in one round trip: a query without parameters goes over the
-    // simple protocol, which takes several statements. (Kysely's transaction() sends BEGIN alone.)
-    await connection.executeQuery(
-      CompiledQuery.raw(
-        `begin; select set_config('app.tenant_id', '${scope.tenantId}', true), set_config('role', '${APP_ROLE}', true)`,
-      ),
-    );
-    return finishTransaction(connection, work);
-  });
+  // BEGIN and the tenant scope in one round trip: a query without parameters goes over the
+  // simple protocol, which takes several statements. (Kysely's transaction() sends BEGIN alone.)
+  const begin = CompiledQuery.raw(
+    `begin; select set_config('app.tenant_id', '${scope.tenantId}', true), set_config('role', '${APP_ROLE}', true)`,
+  );
+  return scope.db.connection().execute((connection) => inTransaction(connection, begin, work));
 }
 
 /**
@@ -41,21 +37,33 @@ export function withPlatformTxBypassingRls<T>(
   db: Kysely<DB>,
   work: (tx: Tx) => Promise<T>,
 ): Promise<T> {
-  return db.connection().execute(async (connection) => {
-    await sql`begin`.execute(connection);
-    return finishTransaction(connection, work);
-  });
+  return db
+    .connection()
+    .execute((connection) => inTransaction(connection, CompiledQuery.raw('begin'), work));
 }
 
-/** Runs `work` in the transaction open on `connection`: commits its result, rolls back its error. */
-async function finishTransaction<T>(connection: Tx, work: (tx: Tx) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` in a transaction on `connection`: commits its result, rolls back its error (or a
+ * failed BEGIN). A connection the rollback could not end is discarded by the pool
+ * (`preparingPool` never returns one that is still in a transaction).
+ */
+async function inTransaction<T>(
+  connection: Tx,
+  begin: CompiledQuery,
+  work: (tx: Tx) => Promise<T>,
+): Promise<T> {
   let result: T;
   try {
+    await connection.executeQuery(begin);
     result = await work(connection);
   } catch (error) {
-    await sql`rollback`.execute(connection);
+    await connection.executeQuery(CompiledQuery.raw('rollback')).catch(() => {});
     throw error;
   }
-  await sql`commit`.execute(connection);
+  const { rows } = await connection.executeQuery<{ command?: string }>(CompiledQuery.raw('commit'));
+  // PostgreSQL answers COMMIT with ROLLBACK when a statement failed and `work` swallowed the error.
+  if (rows[0]?.command === 'ROLLBACK') {
+    throw new Error('The transaction was rolled back: one of its statements had failed');
+  }
   return result;
 }

@@ -20,6 +20,9 @@ export type VersionedTable =
 
 type Row = Record<string, unknown>;
 
+/** The name of the CTE holding the updated row, for the `also` statements that read it. */
+export const UPDATED_ROW = 'updated';
+
 export interface VersionedUpdate<T extends VersionedTable> {
   table: T;
   tenantId: string;
@@ -39,7 +42,7 @@ export interface VersionedUpdate<T extends VersionedTable> {
   returning?: RawBuilder<unknown>;
   /**
    * Data-modifying CTEs (`name as (insert ...)`) run in the same statement; they can read the CTE
-   * `updated` to act only when the update happened (its audit entry).
+   * UPDATED_ROW to act only when the update happened (its audit entry).
    */
   also?: RawBuilder<unknown>[];
 }
@@ -71,7 +74,7 @@ export async function updateVersioned<T extends VersionedTable>(
         and not (${frozen}) and ${guard}
       -- NO KEY: rows that merely reference this one (a new asset of a site) need not wait.
       for no key update
-    ), updated as (
+    ), ${sql.id(UPDATED_ROW)} as (
       update ${table} as r
       set ${sql.join([
         ...assignments,
@@ -83,7 +86,7 @@ export async function updateVersioned<T extends VersionedTable>(
       where r.tenant_id = current_row.tenant_id and r.id = current_row.id
       returning to_jsonb(current_row) as before, to_jsonb(r) as after ${returning}
     )${also}
-    select * from updated`.execute(tx);
+    select * from ${sql.id(UPDATED_ROW)}`.execute(tx);
   if (rows[0]) {
     const { before, after, ...record } = rows[0];
     return { before, after, record };
