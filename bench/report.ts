@@ -30,8 +30,9 @@ export function formatRows(rows: Row[]): string {
   const lines = rows.map((row) => {
     const m = row.measured;
     const b = row.baseline;
-    const rate = m.calls / m.seconds;
-    const baseRate = b.calls / b.seconds;
+    // Failed calls (errors) are not throughput.
+    const rate = (m.calls - m.errors) / m.seconds;
+    const baseRate = (b.calls - b.errors) / b.seconds;
     return [
       row.scenario,
       fixed(rate, 0),

@@ -27,7 +27,7 @@ try {
   for (const [, scenario] of chosen) rows.push(...(await scenario(env)));
   console.log(`\n${formatRows(rows)}\n`);
   console.log(
-    'req/s and latencies are over HTTP from this process; the baseline runs the same use case in-process (its SQL statements, no HTTP and no token lookup). slowdown = baseline req/s / route req/s.',
+    "req/s counts successful calls; latencies cover every call. A baseline named '... use case' runs the same use case in-process (its SQL statements, no HTTP, no token lookup); the others run over HTTP on the same server. slowdown = baseline req/s / measured req/s.",
   );
 } finally {
   await env.close();

@@ -4,7 +4,8 @@ type Ring = Polygon['coordinates'][number];
 
 /**
  * Whether a point lies inside a GeoJSON polygon: inside its outer ring and in none of its holes.
- * Positions are `[lng, lat]` (GeoJSON order). Planar: fine at the size of a site.
+ * Positions are `[lng, lat]` (GeoJSON order). Planar: fine at the size of a site, but a polygon
+ * that crosses the antimeridian (±180° longitude) is not supported.
  */
 export function polygonContains(polygon: Polygon, point: { lat: number; lng: number }): boolean {
   const [outer, ...holes] = polygon.coordinates;

@@ -1,8 +1,11 @@
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { DB } from './tables.js';
 
-/** A connection inside an open transaction: use cases hand it down to everything they call. */
-export type Tx = Kysely<DB>;
+/**
+ * A connection inside an open transaction: use cases hand it down to everything they call. It
+ * cannot open another transaction or connection: a nested BEGIN would end the tenant's scope.
+ */
+export type Tx = Omit<Kysely<DB>, 'transaction' | 'startTransaction' | 'connection' | 'destroy'>;
 
 /** The database role that row-level security applies to (created by the first migration). */
 const APP_ROLE = 'facilityflow_app';
