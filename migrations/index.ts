@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as foundation from './0001_foundation.js';
 import * as records from './0002_records.js';
 import * as tokenLookup from './0003_token_lookup.js';
+import * as search from './0005_search.js';
 
 /** Every migration, in order. Listed statically so they run the same under tsx, vitest and node. */
 export const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
   '0002_records': records,
   '0003_token_lookup': tokenLookup,
+  '0005_search': search,
 };

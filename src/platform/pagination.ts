@@ -40,7 +40,7 @@ export interface Page<T> {
 /** What a list orders by: an expression of the row, its SQL type, and whether it can be null. */
 export interface SortKey {
   expression: RawBuilder<unknown>;
-  type: 'timestamptz' | 'date' | 'text' | 'integer';
+  type: 'timestamptz' | 'date' | 'text' | 'integer' | 'numeric';
   nullable?: boolean;
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { AuditSource } from '../context.js';
-import type { Tx } from '../db/transactions.js';
+import { noteChange, type Tx } from '../db/transactions.js';
 import { isPiiKey, redact, REDACTED, type RedactionOptions } from './redaction.js';
 
 export type AuditEventType =
@@ -47,6 +47,10 @@ export async function recordAudit(
   ...events: AuditEvent[]
 ): Promise<string[]> {
   if (events.length === 0) return [];
+  // Every record write is audited here, so this is where caches learn what changed (on commit).
+  for (const event of events) {
+    if (event.eventType !== 'PERMISSION_DENIED') noteChange(tx, source.tenantId, event.entityType);
+  }
   const redaction = { extraKeys: source.tenant.piiKeys };
   const retentionUntil = sql<Date>`now() + make_interval(days => ${source.tenant.retentionDays})`;
   const ids = events.map(() => randomUUID());

@@ -1,0 +1,75 @@
+import { AppError } from '../../platform/errors.js';
+
+/** SPEC §9: at most 500 characters are searched for; fewer than 2 is refused. */
+export const MAX_QUERY_LENGTH = 500;
+export const MIN_QUERY_LENGTH = 2;
+
+/**
+ * The query as it is searched for and cached: Unicode NFKC, control and invisible (format)
+ * characters removed, whitespace collapsed, cut to 500 characters (code points, never half a
+ * surrogate pair). Anything else, quotes and SQL included, is just text.
+ */
+export function normaliseQuery(raw: string): string {
+  const text = raw
+    .normalize('NFKC')
+    .replace(/[\p{Cc}\p{Zl}\p{Zp}]/gu, (c) => (/\s/.test(c) ? ' ' : ''))
+    .replace(/[\p{Cf}\p{Cs}\p{Co}\p{Cn}]/gu, '')
+    .replace(/\s+/gu, ' ')
+    .trim();
+  const cut = Array.from(text).slice(0, MAX_QUERY_LENGTH).join('').trim();
+  if (Array.from(cut).length < MIN_QUERY_LENGTH) {
+    throw new AppError('VALIDATION_ERROR', {
+      message: `The query must have at least ${MIN_QUERY_LENGTH} characters`,
+      details: { errors: [{ path: '/q', message: 'too short' }] },
+    });
+  }
+  return cut;
+}
+
+/** How a query word is matched (SPEC §9). */
+export type Token =
+  /** Has a digit (`WO-000123`, `T00042`, `AHU-01`): identifier prefix or exact text, never fuzzy. */
+  | { kind: 'identifier'; text: string }
+  /** Letters only, shorter than 5: exact (as a substring of the text). */
+  | { kind: 'exact'; text: string }
+  /** Letters only, 5 or more: up to 1 typo, 2 from 9 letters. */
+  | { kind: 'fuzzy'; text: string; maxTypos: 1 | 2 };
+
+/** Words of fewer characters than this only count through similarity, not as conditions. */
+const MIN_TOKEN_LENGTH = 2;
+/** Conditions per query: the rest of a long query still counts through similarity. */
+const MAX_TOKENS = 8;
+
+export function typoBudget(length: number): 0 | 1 | 2 {
+  if (length >= 9) return 2;
+  if (length >= 5) return 1;
+  return 0;
+}
+
+/** The words of a normalised query, lower-cased, each with how it may match. */
+export function tokenize(query: string): Token[] {
+  const words = query
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}._/-]+/u)
+    .map((word) => word.replace(/^[._/-]+|[._/-]+$/g, ''))
+    .filter((word) => Array.from(word).length >= MIN_TOKEN_LENGTH);
+  const tokens: Token[] = [];
+  for (const word of new Set(words)) {
+    if (/\p{N}/u.test(word)) {
+      tokens.push({ kind: 'identifier', text: word });
+      continue;
+    }
+    // Letters joined by punctuation (`o'brien` split above; `re-fit` here) go as their parts.
+    for (const part of word.split(/[._/-]+/)) {
+      const length = Array.from(part).length;
+      if (length < MIN_TOKEN_LENGTH || tokens.some((token) => token.text === part)) continue;
+      const budget = typoBudget(length);
+      tokens.push(
+        budget === 0
+          ? { kind: 'exact', text: part }
+          : { kind: 'fuzzy', text: part, maxTypos: budget },
+      );
+    }
+  }
+  return tokens.slice(0, MAX_TOKENS);
+}
