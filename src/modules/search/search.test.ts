@@ -171,6 +171,15 @@ describe('results', () => {
     expect(response.data).toMatchObject({ from_cache: false, pagination: { total_count: 1 } });
   });
 
+  it('scores by the SPEC formula: relevance, similarity, recency, activity, ownership', async () => {
+    // New, HIGH, an exact word: 0.4·1 + 0.2·1 + 0.2·1 + 0.1·0.9 + 0.1·ownership.
+    const mine = hitsOf(await search(acme.adminToken, 'q=boiler&entities=work_order'))[0]!;
+    expect(mine.score).toBeCloseTo(0.99, 6);
+    const viewer = await createPersonWith(t, acme, ['search.use', 'work_orders.view']);
+    const theirs = hitsOf(await search(viewer.token, 'q=boiler&entities=work_order'))[0]!;
+    expect(theirs.score).toBeCloseTo(0.92, 6);
+  });
+
   it('ranks exact words above typos, ties broken by id', async () => {
     const exact = hitsOf(await search(acme.adminToken, 'q=lighting'))[0]!;
     const typo = hitsOf(await search(acme.adminToken, 'q=lightnig'))[0]!;
