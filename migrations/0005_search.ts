@@ -92,6 +92,58 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       on conflict do nothing`.execute(db);
   }
 
+  // Under row-level security PostgreSQL may not use an index for operators that are not
+  // leakproof (LIKE, ~, %), so a search would scan every row. These two functions find
+  // candidates through the trigram indexes as the owner, for the transaction's own tenant
+  // (app_current_tenant(), never a parameter); results are then read under RLS by id.
+  await sql`
+    create function search_candidates(p_table text, p_like text[], p_regex text[])
+    returns table (id uuid) language plpgsql stable security definer
+    -- Few rows as a rule: the planner then reads the records by key, not by scanning them all.
+    rows 50 set search_path = public, pg_temp as $$
+    declare
+      expression text;
+      conditions text := '';
+    begin
+      expression := case p_table
+        ${sql.join(
+          Object.keys(SEARCH_TEXT).map(
+            (table) => sql`when ${sql.lit(table)} then ${sql.lit(SEARCH_TEXT[table]!)}`,
+          ),
+          sql` `,
+        )}
+      end;
+      if expression is null then
+        raise exception 'not a searchable table: %', p_table;
+      end if;
+      for i in 1 .. coalesce(array_length(p_like, 1), 0) loop
+        conditions := conditions || format(' and %s like $1[%s]', expression, i);
+      end loop;
+      for i in 1 .. coalesce(array_length(p_regex, 1), 0) loop
+        conditions := conditions || format(' and %s ~ $2[%s]', expression, i);
+      end loop;
+      return query execute format(
+        'select r.id from %I r where r.tenant_id = app_current_tenant() and r.deleted_at is null %s',
+        p_table, conditions) using p_like, p_regex;
+    end $$`.execute(db);
+  await sql`
+    create function search_word_candidates(p_words text[])
+    returns table (token text, word text) language sql stable security definer rows 20
+    set search_path = public, pg_temp set pg_trgm.similarity_threshold = 0.1 as $$
+      select q.token, w.word
+      from unnest(p_words) q(token)
+      join search_words w on w.tenant_id = app_current_tenant() and w.word % q.token
+        and length(w.word) between length(q.token) - 2 and length(q.token) + 2
+    $$`.execute(db);
+  await sql`revoke all on function search_candidates(text, text[], text[]) from public`.execute(db);
+  await sql`revoke all on function search_word_candidates(text[]) from public`.execute(db);
+  await sql`grant execute on function search_candidates(text, text[], text[]) to facilityflow_app`.execute(
+    db,
+  );
+  await sql`grant execute on function search_word_candidates(text[]) to facilityflow_app`.execute(
+    db,
+  );
+
   await sql`
     create table saved_searches (
       tenant_id uuid not null references tenants (id),
@@ -140,6 +192,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`drop function if exists search_candidates(text, text[], text[])`.execute(db);
+  await sql`drop function if exists search_word_candidates(text[])`.execute(db);
   for (const table of Object.keys(SEARCH_TEXT)) {
     await sql`drop trigger if exists search_words_insert on ${sql.table(table)}`.execute(db);
     await sql`drop trigger if exists search_words_update on ${sql.table(table)}`.execute(db);

@@ -81,7 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     redis: deps.redis,
     guard,
     db: deps.database.db,
-    policies: { search: deps.config.search.rateLimit },
+    policies: deps.config.search.rateLimit.enabled ? { search: deps.config.search.rateLimit } : {},
     registry: metrics,
     log: app.log,
   });

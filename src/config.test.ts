@@ -15,7 +15,7 @@ const keysOf = (error: ConfigError) =>
   [...new Set(error.problems.map((problem) => problem.split(':')[0]))].sort();
 
 const SEARCH_DEFAULTS = {
-  rateLimit: { windowSeconds: 300, anonymous: 20, user: 100, premium: 500 },
+  rateLimit: { enabled: true, windowSeconds: 300, anonymous: 20, user: 100, premium: 500 },
   cacheTtlSeconds: 300,
   cacheEntries: 10_000,
   weights: {},
@@ -72,6 +72,7 @@ describe('loadConfig', () => {
   it('reads search limits, weights and trusted proxies', () => {
     const config = loadConfig({
       TRUST_PROXY: '10.0.0.0/8, 127.0.0.1',
+      SEARCH_RATE_LIMIT_ENABLED: 'false',
       SEARCH_RATE_LIMIT_ANONYMOUS: '5',
       SEARCH_RATE_LIMIT_USER: '50',
       SEARCH_RATE_LIMIT_PREMIUM: '900',
@@ -81,7 +82,7 @@ describe('loadConfig', () => {
     });
     expect(config.trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
     expect(config.search).toMatchObject({
-      rateLimit: { windowSeconds: 60, anonymous: 5, user: 50, premium: 900 },
+      rateLimit: { enabled: false, windowSeconds: 60, anonymous: 5, user: 50, premium: 900 },
       cacheTtlSeconds: 30,
       weights: { ticket: { recency: 0.3, text: 0.5 } },
     });

@@ -13,6 +13,7 @@ const ConfigSchema = Type.Object({
   FACILITYFLOW_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 24 })),
   LOG_LEVEL: Type.Enum(LOG_LEVELS, { default: 'info' }),
   TRUST_PROXY: Type.Optional(Type.String({ pattern: '^(true|false|\\d+|[0-9a-fA-F:./,\\s]+)$' })),
+  SEARCH_RATE_LIMIT_ENABLED: Type.Boolean({ default: true }),
   SEARCH_RATE_LIMIT_ANONYMOUS: Type.Integer({ minimum: 1, default: 20 }),
   SEARCH_RATE_LIMIT_USER: Type.Integer({ minimum: 1, default: 100 }),
   SEARCH_RATE_LIMIT_PREMIUM: Type.Integer({ minimum: 1, default: 500 }),
@@ -66,6 +67,8 @@ export interface Config {
   readonly trustProxy: boolean | number | string[];
   readonly search: {
     readonly rateLimit: {
+      /** Off only where something in front (a gateway) limits instead. */
+      readonly enabled: boolean;
       readonly windowSeconds: number;
       readonly anonymous: number;
       readonly user: number;
@@ -116,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: parseTrustProxy(v.TRUST_PROXY),
     search: Object.freeze({
       rateLimit: Object.freeze({
+        enabled: v.SEARCH_RATE_LIMIT_ENABLED,
         windowSeconds: v.SEARCH_RATE_LIMIT_WINDOW_SECONDS,
         anonymous: v.SEARCH_RATE_LIMIT_ANONYMOUS,
         user: v.SEARCH_RATE_LIMIT_USER,

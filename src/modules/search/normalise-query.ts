@@ -30,16 +30,23 @@ export function normaliseQuery(raw: string): string {
 export type Token =
   /** Has a digit (`WO-000123`, `T00042`, `AHU-01`): identifier prefix or exact text, never fuzzy. */
   | { kind: 'identifier'; text: string }
-  /** Letters only, shorter than 5: exact (as a substring of the text). */
+  /** Letters only, up to 3: exact (as a substring of the text). */
   | { kind: 'exact'; text: string }
-  /** Letters only, 5 or more: up to 1 typo, 2 from 9 letters. */
-  | { kind: 'fuzzy'; text: string; maxTypos: 1 | 2 };
+  /**
+   * Letters only, 4 or more: typos as typoBudget allows for the longer spelling, so `vave` (4)
+   * finds `valve` (5, one typo) but `ruof` never finds `roof` (both 4: none).
+   */
+  | { kind: 'fuzzy'; text: string };
 
 /** Words of fewer characters than this only count through similarity, not as conditions. */
 const MIN_TOKEN_LENGTH = 2;
 /** Conditions per query: the rest of a long query still counts through similarity. */
 const MAX_TOKENS = 8;
 
+/**
+ * Typos a word may have: 1 from 5 characters, 2 from 9 (SPEC §9). Judged on the longer of the
+ * two spellings, so a 9-letter word misspelled into 8 letters still allows its 2.
+ */
 export function typoBudget(length: number): 0 | 1 | 2 {
   if (length >= 9) return 2;
   if (length >= 5) return 1;
@@ -63,12 +70,7 @@ export function tokenize(query: string): Token[] {
     for (const part of word.split(/[._/-]+/)) {
       const length = Array.from(part).length;
       if (length < MIN_TOKEN_LENGTH || tokens.some((token) => token.text === part)) continue;
-      const budget = typoBudget(length);
-      tokens.push(
-        budget === 0
-          ? { kind: 'exact', text: part }
-          : { kind: 'fuzzy', text: part, maxTypos: budget },
-      );
+      tokens.push({ kind: typoBudget(length + 1) === 0 ? 'exact' : 'fuzzy', text: part });
     }
   }
   return tokens.slice(0, MAX_TOKENS);

@@ -46,7 +46,7 @@ export async function runSearch(
 ): Promise<Page<SearchHit>> {
   const { at, cursor } = splitCursor(plan.page.cursor);
   const tokens = tokenize(plan.query);
-  const variants = await expandTypos(tx, ctx.tenantId, tokens);
+  const variants = await expandTypos(tx, tokens);
   const union = sql.join(
     plan.entities.map((entity) => sourceSql(entity, ctx, plan, tokens, variants, at)),
     sql` union all `,
@@ -70,6 +70,7 @@ export async function runSearch(
     request: { page: plan.page.page, page_size: pageSize, cursor },
     cursorKey: ctx.cursorKey,
     scope,
+    countInline: true,
   });
   const next = page.pagination.next_cursor;
   return {
@@ -87,7 +88,7 @@ function sourceSql(
   at: Date,
 ): RawBuilder<unknown> {
   const source = SEARCH_SOURCES[entity];
-  const { condition, relevance } = matchSql(source, tokens, variants, plan.query);
+  const { likes, regexes, relevance } = matchSql(source, tokens, variants, plan.query);
   const w = weightsFor(entity, plan.weights);
   const filters = Object.entries(plan.filters[entity] ?? {})
     .filter(([, value]) => value !== undefined)
@@ -107,8 +108,9 @@ function sourceSql(
   return sql`(select ${sql.lit(entity)}::text as entity, r.id, ${source.title}::text as title,
       ${source.subtitle}::text as subtitle, ${source.body ? sql`left(${source.body}, 2000)` : sql`null`}::text as body,
       ${source.metadata} as metadata, ${score} as score
-    from ${sql.table(source.table)} r
-    where r.tenant_id = ${ctx.tenantId} and r.deleted_at is null and ${condition} ${sql.join(filters, sql` `)})`;
+    from search_candidates(${source.table}, ${likes}::text[], ${regexes}::text[]) c
+    join ${sql.table(source.table)} r on r.tenant_id = ${ctx.tenantId} and r.id = c.id
+    where r.deleted_at is null ${sql.join(filters, sql` `)})`;
 }
 
 /** `<time in base 36>.<keyset cursor>`; no cursor: a new walk, ranked as of now. */
