@@ -54,7 +54,8 @@ export async function searchScenarios(env: BenchEnv): Promise<Row[]> {
     });
     client.close();
     const candidates = await sequential(queries, (q) => trigramCandidates(env, q.query));
-    const raw = await sequential(queries, (q) => rawTrigramQuery(env, q.query));
+    // pg_trgm's own query is slow at this size: a sample of the queries is enough.
+    const raw = await sequential(queries.slice(0, 40), (q) => rawTrigramQuery(env, q.query));
     for (const typos of [1, 2]) {
       const asked = queries.flatMap((q, i) => (q.typos === typos ? [found[i]] : []));
       const hits = asked.filter(Boolean).length;
@@ -246,9 +247,9 @@ async function seed(env: BenchEnv): Promise<void> {
       }
     }
   });
-  await sql`analyze work_orders`.execute(env.database.db);
-  await sql`analyze tickets`.execute(env.database.db);
-  await sql`analyze search_words`.execute(env.database.db);
+  // Settled as a loaded database would be: statistics, and the GIN pending lists merged (else
+  // autovacuum does it during the measurements).
+  await sql`vacuum (analyze) work_orders, tickets, search_words`.execute(env.database.db);
 }
 
 const numberOf = (kind: 0 | 1, index: number) =>
