@@ -51,9 +51,13 @@ export function createSearchServices(options: {
     help: 'Search cache operations that Redis failed (the search went on without it)',
     registers: [options.registry],
   });
+  let lastLogged = 0;
   const onRedisError = (error: unknown) => {
     failures.inc();
-    log.warn({ err: error }, 'search cache: Redis failed');
+    // Once per 10 s: while Redis is down every search fails over, and the counter has the rest.
+    if (Date.now() - lastLogged < 10_000) return;
+    lastLogged = Date.now();
+    log.warn({ err: error }, 'search cache: Redis failed, searching without it');
   };
   const cache = searchCache(
     twoLevelCache({

@@ -1,6 +1,6 @@
 import type { RequestContext } from '../../platform/context.js';
 import { withTenantTx } from '../../platform/db/transactions.js';
-import type { Page, PageRequest } from '../../platform/pagination.js';
+import { assertOffsetPage, type Page, type PageRequest } from '../../platform/pagination.js';
 import { normaliseQuery } from './normalise-query.js';
 import { SEARCH_ENTITIES, type SearchEntity, type WeightOverrides } from './ranking.js';
 import type { SearchAnalyticsRecorder } from './search-analytics.js';
@@ -94,6 +94,7 @@ export async function searchRecords(
 }
 
 function emptyPage(page: PageRequest): Page<SearchHit> {
+  if (!page.cursor) assertOffsetPage(page.page ?? 1);
   return {
     data: [],
     pagination: {
