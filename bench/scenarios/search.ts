@@ -9,7 +9,7 @@ import { tokenize } from '../../src/modules/search/normalise-query.js';
 import { SEARCH_SOURCES } from '../../src/modules/search/sources.js';
 import { withPlatformTxBypassingRls, withTenantTx } from '../../src/platform/db/transactions.js';
 import type { BenchEnv } from '../env.js';
-import { httpClient, type LoadResult } from '../load.js';
+import { httpClient, percentile, type LoadResult } from '../load.js';
 import { runHttpLoad } from '../http-load.js';
 import type { Row } from '../report.js';
 import { corpusRecord, typoQueries, type TypoQuery } from '../search-corpus.js';
@@ -56,6 +56,10 @@ export async function searchScenarios(env: BenchEnv): Promise<Row[]> {
     const candidates = await sequential(queries, (q) => trigramCandidates(env, q.query));
     // pg_trgm's own query is slow at this size: a sample of the queries is enough.
     const raw = await sequential(queries.slice(0, 40), (q) => rawTrigramQuery(env, q.query));
+    const p95 = (load: LoadResult) => percentile(load.latencies, 95);
+    console.log(
+      `search: uncached p95 ${p95(fresh).toFixed(2)} ms beside the trigram candidates' ${p95(candidates).toFixed(2)} ms: ratio ${(p95(fresh) / p95(candidates)).toFixed(2)} (bar 1.5); beside pg_trgm's whole-query similarity ${p95(raw).toFixed(2)} ms: ratio ${(p95(fresh) / p95(raw)).toFixed(2)}`,
+    );
     for (const typos of [1, 2]) {
       const asked = queries.flatMap((q, i) => (q.typos === typos ? [found[i]] : []));
       const hits = asked.filter(Boolean).length;
