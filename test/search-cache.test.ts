@@ -59,6 +59,13 @@ describe('search cache across server processes', () => {
       const writer = await buildTestApp({ redisPrefix: prefix });
       const reader = await buildTestApp({ redisPrefix: prefix });
       try {
+        // A search one process answered is served to the other from Redis.
+        await createRecord(writer, acme.adminToken, 'tickets', { title: 'Gazebo lantern' });
+        expect((await search(writer, 'gazebo')).data.from_cache).toBe(false);
+        const shared = await search(reader, 'gazebo');
+        expect(shared.data.from_cache).toBe(true);
+        expect(titles(shared)).toEqual(['Gazebo lantern']);
+
         await expectWriteSeenBy(writer, reader, 'quixotic');
         // And the other way round, through a person write.
         const person = await call(reader, acme.adminToken, {

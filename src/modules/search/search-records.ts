@@ -79,8 +79,7 @@ export async function searchRecords(
             runSearch(tx, ctx, { query, entities, filters, page, weights: services.weights }),
           );
     result = { ...found, query, entities, from_cache: false };
-    // Not awaited: the answer need not wait for Redis, and a lost write is only a later miss.
-    if (key) void services.cache.set(key, result);
+    if (key) await services.cache.set(key, result);
   }
   services.analytics.record({
     tenantId: ctx.tenantId,

@@ -236,6 +236,13 @@ describe('permissions and isolation', () => {
     expect(await find('boiler valve', viewer.token)).toEqual([ids.boiler]);
   });
 
+  it('shows analytics to tenant admins only', async () => {
+    const user = await createPersonWith(t, acme, ['search.use', 'work_orders.view']);
+    const response = await call(t, user.token, { method: 'GET', url: '/api/v1/search/analytics' });
+    expect(response.statusCode).toBe(403);
+    expect(response.data.error).toMatchObject({ details: { required_permission: 'tenant.admin' } });
+  });
+
   it('needs search.use', async () => {
     const person = await createPersonWith(t, acme, ['work_orders.view']);
     const response = await search(person.token, 'q=boiler');
