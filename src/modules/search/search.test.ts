@@ -147,6 +147,40 @@ describe('typo-tolerant matching', () => {
     expect(posted.data.query).toBe('x'.repeat(500));
   });
 
+  it('answers bad parameters with 400, never 500', async () => {
+    for (const query of [
+      'q=boiler&entities=invoice',
+      'q=boiler&page=0',
+      'q=boiler&page_size=101',
+      'q=boiler&cursor=',
+      'q=boiler&status=open',
+      'q=boiler&site_id=not-a-uuid',
+      'q=boiler&colour=red',
+      'entities=work_order',
+    ]) {
+      const response = await search(acme.adminToken, query);
+      expect(response.statusCode, `${query}: ${response.body}`).toBe(400);
+      expect(response.data.error).toMatchObject({ code: 'VALIDATION_ERROR' });
+    }
+    for (const payload of [
+      { query: 'boiler', entities: ['work_order', 'work_order'] },
+      { query: 'boiler', filters: { work_order: { site_id: 'x' } } },
+      { query: 'boiler', filters: { invoice: {} } },
+      { query: 42 },
+      { query: 'lone \ud800 surrogate and nul \u0000' },
+    ]) {
+      const response = await call(t, acme.adminToken, {
+        method: 'POST',
+        url: '/api/v1/search',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify(payload),
+      });
+      const expected =
+        typeof payload.query === 'string' && !payload.filters && !payload.entities ? 200 : 400;
+      expect(response.statusCode, `${JSON.stringify(payload)}: ${response.body}`).toBe(expected);
+    }
+  });
+
   it('normalises the query: Unicode forms, invisible characters and spaces', async () => {
     const response = await search(
       acme.adminToken,
