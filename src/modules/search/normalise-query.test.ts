@@ -40,10 +40,9 @@ describe('tokenize', () => {
   });
 
   it('splits punctuation, keeps codes whole, drops repeats', () => {
-    expect(tokenize("don't re-fit AHU-01 ahu-01 van")).toEqual([
+    expect(tokenize("don't LON-HQ AHU-01 ahu-01 van")).toEqual([
       { kind: 'exact', text: 'don' },
-      { kind: 'exact', text: 're' },
-      { kind: 'exact', text: 'fit' },
+      { kind: 'identifier', text: 'lon-hq' },
       { kind: 'identifier', text: 'ahu-01' },
       { kind: 'exact', text: 'van' },
     ]);

@@ -28,7 +28,10 @@ export function normaliseQuery(raw: string): string {
 
 /** How a query word is matched (SPEC §9). */
 export type Token =
-  /** Has a digit (`WO-000123`, `T00042`, `AHU-01`): identifier prefix or exact text, never fuzzy. */
+  /**
+   * Has a digit or inner punctuation (`WO-000123`, `T00042`, `LON-HQ`): a code's prefix or the
+   * exact text, never fuzzy.
+   */
   | { kind: 'identifier'; text: string }
   /** Letters only, up to 3: exact (as a substring of the text). */
   | { kind: 'exact'; text: string }
@@ -62,16 +65,13 @@ export function tokenize(query: string): Token[] {
     .filter((word) => Array.from(word).length >= MIN_TOKEN_LENGTH);
   const tokens: Token[] = [];
   for (const word of new Set(words)) {
-    if (/\p{N}/u.test(word)) {
+    // A digit or inner punctuation makes a number or a code (`T00042`, `LON-HQ`): never fuzzy.
+    if (/[\p{N}._/-]/u.test(word)) {
       tokens.push({ kind: 'identifier', text: word });
       continue;
     }
-    // Letters joined by punctuation (`o'brien` split above; `re-fit` here) go as their parts.
-    for (const part of word.split(/[._/-]+/)) {
-      const length = Array.from(part).length;
-      if (length < MIN_TOKEN_LENGTH || tokens.some((token) => token.text === part)) continue;
-      tokens.push({ kind: typoBudget(length + 1) === 0 ? 'exact' : 'fuzzy', text: part });
-    }
+    const length = Array.from(word).length;
+    tokens.push({ kind: typoBudget(length + 1) === 0 ? 'exact' : 'fuzzy', text: word });
   }
   return tokens.slice(0, MAX_TOKENS);
 }

@@ -105,6 +105,10 @@ describe('typo-tolerant matching', () => {
     expect(await find('#T00001')).toEqual([ids.ticket]);
     expect(await find('T00002')).toEqual([]);
     expect(await find('RIV-01')).toHaveLength(1);
+    const office = await createSite(t, acme.adminToken, { code: 'LON-HQ', name: 'London Office' });
+    expect(await find('LON-HQ')).toEqual([office.id]);
+    expect(await find('lon-h')).toEqual([office.id]);
+    expect(await find('LON-HW')).toEqual([]);
   });
 
   it('searches text that looks like SQL or markup as text', async () => {
