@@ -220,6 +220,23 @@ describe('results', () => {
     expect(theirs.score).toBeCloseTo(0.92, 6);
   });
 
+  it('scores overdue work 1.0 for activity, and 0.8 for ownership when assigned to me', async () => {
+    const viewer = await createPersonWith(t, acme, ['search.use', 'work_orders.view']);
+    const site = await createSite(t, acme.adminToken);
+    await createRecord(t, acme.adminToken, 'work-orders', {
+      title: 'Overdue flagpole repaint',
+      site_id: site.id,
+      priority: 'LOW',
+      due_at: '2020-01-01T00:00:00Z',
+      assigned_to: viewer.id,
+    });
+    const [hit] = hitsOf(await search(viewer.token, 'q=flagpole'));
+    // 0.4·1 + 0.2·1 + 0.2·1 (updated just now) + 0.1·1.0 (overdue) + 0.1·0.8 (assigned to me)
+    expect(hit!.score).toBeCloseTo(0.98, 6);
+    const [mine] = hitsOf(await search(acme.adminToken, 'q=flagpole'));
+    expect(mine!.score).toBeCloseTo(1.0, 6);
+  });
+
   it('ranks exact words above typos, ties broken by id', async () => {
     const exact = hitsOf(await search(acme.adminToken, 'q=lighting'))[0]!;
     const typo = hitsOf(await search(acme.adminToken, 'q=lightnig'))[0]!;
