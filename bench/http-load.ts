@@ -12,6 +12,8 @@ export interface HttpPlan {
   /** JSON body; every `{n}` in its strings becomes a unique call number. */
   body?: unknown;
   expectStatus: number;
+  /** One client calls each path once, in order, instead of a timed load (latency of first calls). */
+  once?: boolean;
 }
 
 export function runHttpLoad(
