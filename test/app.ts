@@ -60,12 +60,9 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
   const platformAdminToken = options.databaseOf?.platformAdminToken ?? generatePlatformAdminToken();
   const redisUrl = options.redisUrl ?? process.env.REDIS_URL;
   // Test files run in parallel on one Redis: each app's keys are its own unless it shares.
+  const keyPrefix = `test:${options.redisPrefix ?? randomUUID()}:`;
   const redis = redisUrl
-    ? new Redis(redisUrl, {
-        lazyConnect: true,
-        maxRetriesPerRequest: 1,
-        keyPrefix: `test:${options.redisPrefix ?? randomUUID()}:`,
-      })
+    ? new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, keyPrefix })
     : null;
   redis?.on('error', () => {});
   const app = await buildApp({ config, database, redis, platformAdminToken });
@@ -77,9 +74,26 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     close: async () => {
       await app.close();
       if (!shared) await database.close();
+      if (redis) await removeKeys(redis, keyPrefix);
       redis?.disconnect();
     },
   };
+}
+
+/** Deletes what a test app left in Redis (generation counters never expire by themselves). */
+async function removeKeys(redis: Redis, keyPrefix: string): Promise<void> {
+  try {
+    // SCAN patterns are not prefixed by ioredis; the keys it returns carry the prefix, which
+    // UNLINK would add again.
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys.map((key) => key.slice(keyPrefix.length)));
+    } while (cursor !== '0');
+  } catch {
+    // An unreachable Redis (the fallback tests) holds nothing of ours.
+  }
 }
 
 export type Body = Record<string, unknown>;
