@@ -16,6 +16,8 @@ export interface HttpPlan {
   /** Bodies taken in turn by each client's calls (back and forth between two states). */
   bodies?: unknown[];
   expectStatus: number;
+  /** One client calls each path once, in order, instead of a timed load (latency of first calls). */
+  once?: boolean;
 }
 
 export function runHttpLoad(

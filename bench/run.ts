@@ -3,17 +3,19 @@ import { formatRows, type Row } from './report.js';
 import { listScenarios } from './scenarios/lists.js';
 import { recordScenarios } from './scenarios/records.js';
 import { transitionScenarios } from './scenarios/transitions.js';
+import { searchScenarios } from './scenarios/search.js';
 
 /**
  * `npm run bench`: each scenario seeds its own data, measures a figure over HTTP and its baseline
  * in the same run (SPEC §12), and the table is printed at the end. BENCH_CLIENTS and
  * BENCH_SECONDS change the load (50 clients, 5 s per measurement by default); BENCH_ONLY=a,b
- * runs only the named scenarios.
+ * runs only the named scenarios (records, lists, transitions, search).
  */
 const SCENARIOS = {
   records: recordScenarios,
   lists: listScenarios,
   transitions: transitionScenarios,
+  search: searchScenarios,
 };
 const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
 const chosen = Object.entries(SCENARIOS).filter(([name]) => !only || only.includes(name));

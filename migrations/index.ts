@@ -3,6 +3,7 @@ import * as foundation from './0001_foundation.js';
 import * as records from './0002_records.js';
 import * as tokenLookup from './0003_token_lookup.js';
 import * as principalNotifications from './0004_principal_notifications.js';
+import * as search from './0005_search.js';
 
 /** Every migration, in order. Listed statically so they run the same under tsx, vitest and node. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '0002_records': records,
   '0003_token_lookup': tokenLookup,
   '0004_principal_notifications': principalNotifications,
+  '0005_search': search,
 };

@@ -12,6 +12,7 @@ import { workOrderRoutes } from './modules/work-orders/index.js';
 import { taskRoutes } from './modules/tasks/index.js';
 import { attendanceRoutes } from './modules/attendance/index.js';
 import { ticketRoutes } from './modules/tickets/index.js';
+import { createSearchServices, searchRoutes } from './modules/search/index.js';
 import type { Database } from './platform/db/database.js';
 import { listenForPrincipalChanges } from './platform/auth/principal-changes.js';
 import { loadCursorKey } from './platform/db/secrets.js';
@@ -22,6 +23,8 @@ import { registerHealthRoutes } from './platform/http/health.js';
 import { registerMetrics } from './platform/metrics.js';
 import { workflowCatalogRoutes } from './workflow/index.js';
 import { WORKFLOWS } from './workflows.js';
+import { createRateLimiting } from './platform/rate-limit/index.js';
+import { redisGuard } from './platform/redis-guard.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -62,6 +65,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: correlationIdOf,
     logController: new LogController({ requestIdLogLabel: 'correlation_id' }),
     bodyLimit: ONE_MIB,
+    trustProxy: trustedProxies(deps.config.trustProxy),
     return503OnClosing: true,
     // Requests Fastify cannot route (a malformed URL) still get the envelope and correlation id.
     frameworkErrors: sendFrameworkError,
@@ -76,7 +80,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('x-correlation-id', request.id);
   });
   registerErrorHandling(app);
-  registerMetrics(app);
+  const metrics = registerMetrics(app);
+  const guard = redisGuard();
+  const rateLimit = createRateLimiting({
+    redis: deps.redis,
+    guard,
+    db: deps.database.db,
+    policies: deps.config.search.rateLimit.enabled ? { search: deps.config.search.rateLimit } : {},
+    registry: metrics,
+    log: app.log,
+  });
+  const search = createSearchServices({
+    db: deps.database.db,
+    redis: deps.redis,
+    guard,
+    settings: deps.config.search,
+    registry: metrics,
+    log: app.log,
+  });
+  app.addHook('onClose', () => search.close());
 
   await app.register(swagger, {
     openapi: {
@@ -96,12 +118,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(
     async (api) => {
+      // Rate limits count requests without a tenant token before authentication (SPEC §9),
+      // and a tenant's people right after their token is looked up.
+      api.addHook('onRequest', rateLimit.beforeAuthentication);
       registerAuthentication(api, {
         db: deps.database.db,
         platformAdminToken: deps.platformAdminToken,
         cursorKey,
         principals: principals.cache,
       });
+      api.addHook('onRequest', rateLimit.afterAuthentication);
+      api.addHook('onResponse', rateLimit.afterResponse);
       await api.register(identityRoutes);
       await api.register(siteRoutes);
       await api.register(vendorRoutes);
@@ -111,8 +138,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(attendanceRoutes);
       await api.register(ticketRoutes);
       await api.register(workflowCatalogRoutes(WORKFLOWS));
+      await api.register(searchRoutes, search.routes);
     },
     { prefix: '/api/v1' },
   );
   return app;
+}
+
+/** A number of hops as the function Fastify's types accept for it. */
+function trustedProxies(setting: Config['trustProxy']) {
+  return typeof setting === 'number' ? (_address: string, hop: number) => hop < setting : setting;
 }

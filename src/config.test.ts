@@ -14,6 +14,13 @@ function problemsOf(env: NodeJS.ProcessEnv): ConfigError {
 const keysOf = (error: ConfigError) =>
   [...new Set(error.problems.map((problem) => problem.split(':')[0]))].sort();
 
+const SEARCH_DEFAULTS = {
+  rateLimit: { enabled: true, windowSeconds: 300, anonymous: 20, user: 100, premium: 500 },
+  cacheTtlSeconds: 300,
+  cacheEntries: 10_000,
+  weights: {},
+};
+
 describe('loadConfig', () => {
   it('defaults to the embedded database on port 3000', () => {
     expect(loadConfig({})).toEqual({
@@ -25,6 +32,8 @@ describe('loadConfig', () => {
       adminToken: undefined,
       logLevel: 'info',
       authCacheSeconds: 30,
+      trustProxy: false,
+      search: SEARCH_DEFAULTS,
     });
   });
 
@@ -58,7 +67,42 @@ describe('loadConfig', () => {
       adminToken,
       logLevel: 'debug',
       authCacheSeconds: 0,
+      trustProxy: false,
+      search: SEARCH_DEFAULTS,
     });
+  });
+
+  it('reads search limits, weights and trusted proxies', () => {
+    const config = loadConfig({
+      TRUST_PROXY: '10.0.0.0/8, 127.0.0.1',
+      SEARCH_RATE_LIMIT_ENABLED: 'false',
+      SEARCH_RATE_LIMIT_ANONYMOUS: '5',
+      SEARCH_RATE_LIMIT_USER: '50',
+      SEARCH_RATE_LIMIT_PREMIUM: '900',
+      SEARCH_RATE_LIMIT_WINDOW_SECONDS: '60',
+      SEARCH_CACHE_TTL_SECONDS: '30',
+      SEARCH_WEIGHTS: '{"ticket": {"recency": 0.3, "text": 0.5}}',
+    });
+    expect(config.trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
+    expect(config.search).toMatchObject({
+      rateLimit: { enabled: false, windowSeconds: 60, anonymous: 5, user: 50, premium: 900 },
+      cacheTtlSeconds: 30,
+      weights: { ticket: { recency: 0.3, text: 0.5 } },
+    });
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+  });
+
+  it.each([
+    { key: 'SEARCH_WEIGHTS', value: 'not json' },
+    { key: 'SEARCH_WEIGHTS', value: '{"invoice": {"text": 1}}' },
+    { key: 'SEARCH_WEIGHTS', value: '{"ticket": {"luck": 1}}' },
+    { key: 'SEARCH_WEIGHTS', value: '{"ticket": {"text": -1}}' },
+    { key: 'SEARCH_RATE_LIMIT_USER', value: '0' },
+    { key: 'SEARCH_RATE_LIMIT_USER', value: '1.5' },
+    { key: 'TRUST_PROXY', value: 'everyone' },
+  ])('rejects $key=$value', ({ key, value }) => {
+    expect(keysOf(problemsOf({ [key]: value }))).toEqual([key]);
   });
 
   it('returns a frozen object', () => {

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
+import { SEARCH_ENTITIES, WEIGHT_NAMES, type WeightOverrides } from './modules/search/index.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -12,11 +13,41 @@ const ConfigSchema = Type.Object({
   FACILITYFLOW_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 24 })),
   LOG_LEVEL: Type.Enum(LOG_LEVELS, { default: 'info' }),
   AUTH_CACHE_SECONDS: Type.Integer({ minimum: 0, maximum: 3600, default: 30 }),
+  TRUST_PROXY: Type.Optional(Type.String({ pattern: '^(true|false|\\d+|[0-9a-fA-F:./,\\s]+)$' })),
+  SEARCH_RATE_LIMIT_ENABLED: Type.Boolean({ default: true }),
+  SEARCH_RATE_LIMIT_ANONYMOUS: Type.Integer({ minimum: 1, default: 20 }),
+  SEARCH_RATE_LIMIT_USER: Type.Integer({ minimum: 1, default: 100 }),
+  SEARCH_RATE_LIMIT_PREMIUM: Type.Integer({ minimum: 1, default: 500 }),
+  SEARCH_RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 300 }),
+  SEARCH_CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 300 }),
+  SEARCH_CACHE_ENTRIES: Type.Integer({ minimum: 1, default: 10_000 }),
+  SEARCH_WEIGHTS: Type.Optional(Type.String({ minLength: 2 })),
 });
+
+/** `{"ticket": {"recency": 0.3}}`: per entity type, the ranking weights that differ from SPEC §9. */
+const EntityWeights = Type.Object(
+  Object.fromEntries(
+    WEIGHT_NAMES.map((name) => [name, Type.Optional(Type.Number({ minimum: 0, maximum: 10 }))]),
+  ),
+  { additionalProperties: false },
+);
+const WeightsSchema = Type.Object(
+  Object.fromEntries(SEARCH_ENTITIES.map((entity) => [entity, Type.Optional(EntityWeights)])),
+  { additionalProperties: false },
+);
 
 type ConfigValues = Static<typeof ConfigSchema>;
 
-const WHOLE_NUMBER_KEYS = ['PORT', 'AUTH_CACHE_SECONDS'];
+const WHOLE_NUMBER_KEYS = [
+  'PORT',
+  'AUTH_CACHE_SECONDS',
+  'SEARCH_RATE_LIMIT_ANONYMOUS',
+  'SEARCH_RATE_LIMIT_USER',
+  'SEARCH_RATE_LIMIT_PREMIUM',
+  'SEARCH_RATE_LIMIT_WINDOW_SECONDS',
+  'SEARCH_CACHE_TTL_SECONDS',
+  'SEARCH_CACHE_ENTRIES',
+];
 
 /** Values that must never be echoed back in an error message. */
 const SECRET_KEYS = new Set(['DATABASE_URL', 'REDIS_URL', 'FACILITYFLOW_ADMIN_TOKEN']);
@@ -33,6 +64,24 @@ export interface Config {
   readonly logLevel: (typeof LOG_LEVELS)[number];
   /** How long a resolved token may be reused at most (ADR 0007); 0 looks every token up. */
   readonly authCacheSeconds: number;
+  /**
+   * Whom to believe about the client address (X-Forwarded-For): false, the address of the socket
+   * (default); true, every proxy; a number of hops; or the proxies' addresses and CIDR ranges.
+   */
+  readonly trustProxy: boolean | number | string[];
+  readonly search: {
+    readonly rateLimit: {
+      /** Off only where something in front (a gateway) limits instead. */
+      readonly enabled: boolean;
+      readonly windowSeconds: number;
+      readonly anonymous: number;
+      readonly user: number;
+      readonly premium: number;
+    };
+    readonly cacheTtlSeconds: number;
+    readonly cacheEntries: number;
+    readonly weights: WeightOverrides;
+  };
 }
 
 export class ConfigError extends Error {
@@ -60,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const got = SECRET_KEYS.has(key) ? '' : ` (got ${JSON.stringify(raw[key])})`;
     problems.push(`${key}: ${error.message}${got}`);
   }
+  const weights = parseWeights(raw.SEARCH_WEIGHTS, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   const v = values as ConfigValues;
   return Object.freeze({
@@ -71,5 +121,45 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: v.FACILITYFLOW_ADMIN_TOKEN,
     logLevel: v.LOG_LEVEL,
     authCacheSeconds: v.AUTH_CACHE_SECONDS,
+    trustProxy: parseTrustProxy(v.TRUST_PROXY),
+    search: Object.freeze({
+      rateLimit: Object.freeze({
+        enabled: v.SEARCH_RATE_LIMIT_ENABLED,
+        windowSeconds: v.SEARCH_RATE_LIMIT_WINDOW_SECONDS,
+        anonymous: v.SEARCH_RATE_LIMIT_ANONYMOUS,
+        user: v.SEARCH_RATE_LIMIT_USER,
+        premium: v.SEARCH_RATE_LIMIT_PREMIUM,
+      }),
+      cacheTtlSeconds: v.SEARCH_CACHE_TTL_SECONDS,
+      cacheEntries: v.SEARCH_CACHE_ENTRIES,
+      weights,
+    }),
   });
+}
+
+function parseTrustProxy(value: string | undefined): Config['trustProxy'] {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+}
+
+function parseWeights(value: unknown, problems: string[]): WeightOverrides {
+  if (value === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(String(value));
+  } catch {
+    problems.push('SEARCH_WEIGHTS: must be JSON, e.g. {"ticket": {"recency": 0.3}}');
+    return {};
+  }
+  const first = Value.Errors(WeightsSchema, parsed)[0];
+  if (first) {
+    problems.push(`SEARCH_WEIGHTS: ${first.instancePath || '/'} ${first.message}`);
+    return {};
+  }
+  return parsed as WeightOverrides;
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { PGlite } from '@electric-sql/pglite';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { Redis } from 'ioredis';
@@ -8,6 +9,19 @@ import { migrateToLatest } from '../src/platform/db/migrate.js';
 import { generatePlatformAdminToken } from '../src/platform/auth/tokens.js';
 
 export const onPostgres = Boolean(process.env.DATABASE_URL);
+/** Redis-only tests (shared rate-limit counters, cross-process invalidation) run when it is set. */
+export const onRedis = Boolean(process.env.REDIS_URL);
+
+export interface TestAppOptions {
+  /** Environment on top of the defaults (limits, weights). */
+  env?: NodeJS.ProcessEnv;
+  /** Run on another test app's database (two server processes on one database). */
+  databaseOf?: TestApp;
+  /** Redis keys of this app start with it; two apps given the same one share their Redis data. */
+  redisPrefix?: string;
+  /** Another Redis (an unreachable one) instead of REDIS_URL. */
+  redisUrl?: string;
+}
 
 export interface TestApp {
   app: FastifyInstance;
@@ -35,15 +49,22 @@ async function embeddedClone(): Promise<PGlite> {
  * The real app on a real database: a fresh embedded clone, or the shared PostgreSQL database of
  * the run (tests there stay apart by creating their own tenants).
  */
-export async function buildTestApp(): Promise<TestApp> {
-  const database = onPostgres
-    ? await openDatabase({ kind: 'postgres', url: process.env.DATABASE_URL!, poolSize: 60 })
-    : await openDatabase({ kind: 'memory', pglite: await embeddedClone() });
-  const config = loadConfig({ LOG_LEVEL: 'silent' });
-  const platformAdminToken = generatePlatformAdminToken();
-  const redis = process.env.REDIS_URL
-    ? new Redis(process.env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 })
+export async function buildTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const shared = options.databaseOf?.database;
+  const database =
+    shared ??
+    (onPostgres
+      ? await openDatabase({ kind: 'postgres', url: process.env.DATABASE_URL!, poolSize: 60 })
+      : await openDatabase({ kind: 'memory', pglite: await embeddedClone() }));
+  const config = loadConfig({ LOG_LEVEL: 'silent', ...options.env });
+  const platformAdminToken = options.databaseOf?.platformAdminToken ?? generatePlatformAdminToken();
+  const redisUrl = options.redisUrl ?? process.env.REDIS_URL;
+  // Test files run in parallel on one Redis: each app's keys are its own unless it shares.
+  const keyPrefix = `test:${options.redisPrefix ?? randomUUID()}:`;
+  const redis = redisUrl
+    ? new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, keyPrefix })
     : null;
+  redis?.on('error', () => {});
   const app = await buildApp({ config, database, redis, platformAdminToken });
   await app.ready();
   return {
@@ -52,10 +73,27 @@ export async function buildTestApp(): Promise<TestApp> {
     platformAdminToken,
     close: async () => {
       await app.close();
-      await database.close();
+      if (!shared) await database.close();
+      if (redis) await removeKeys(redis, keyPrefix);
       redis?.disconnect();
     },
   };
+}
+
+/** Deletes what a test app left in Redis (generation counters never expire by themselves). */
+async function removeKeys(redis: Redis, keyPrefix: string): Promise<void> {
+  try {
+    // SCAN patterns are not prefixed by ioredis; the keys it returns carry the prefix, which
+    // UNLINK would add again.
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys.map((key) => key.slice(keyPrefix.length)));
+    } while (cursor !== '0');
+  } catch {
+    // An unreachable Redis (the fallback tests) holds nothing of ours.
+  }
 }
 
 export type Body = Record<string, unknown>;

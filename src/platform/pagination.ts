@@ -40,7 +40,7 @@ export interface Page<T> {
 /** What a list orders by: an expression of the row, its SQL type, and whether it can be null. */
 export interface SortKey {
   expression: RawBuilder<unknown>;
-  type: 'timestamptz' | 'date' | 'text' | 'integer';
+  type: 'timestamptz' | 'date' | 'text' | 'integer' | 'numeric';
   nullable?: boolean;
 }
 
@@ -57,6 +57,11 @@ export interface KeysetQuery {
   cursorKey: Buffer;
   /** What the cursor is bound to: tenant, list, sort and filters. */
   scope: string;
+  /**
+   * Count in the page's own statement (`count(*) over ()`), exactly, instead of a second one:
+   * for queries that read every matching row to order them anyway (ranked search).
+   */
+  countInline?: boolean;
 }
 
 export function assertOffsetPage(page: number): void {
@@ -85,12 +90,18 @@ export async function keysetPage(
   const nulls = sort.nullable ? sql`nulls last` : sql``;
   const position = after ? sql`and ${afterPosition(query, after)}` : sql``;
   const offset = after ? sql`` : sql`offset ${(page - 1) * pageSize}`;
+  const inline = query.countInline === true && !after;
   const { rows } = await sql<Record<string, unknown>>`
     select ${query.select}, (${sort.expression})::text as "__sort_value", ${id} as "__id"
+      ${inline ? sql`, count(*) over () as "__total"` : sql``}
     ${query.from} ${position}
     order by ${sort.expression} ${direction} ${nulls}, ${id} ${direction}
     limit ${pageSize + 1} ${offset}`.execute(tx);
-  const { count: total, estimated } = after?.total ?? (await countRows(tx, query.from));
+  const { count: total, estimated } =
+    after?.total ??
+    (inline && rows[0]
+      ? { count: Number(rows[0].__total), estimated: false }
+      : await countRows(tx, query.from));
 
   const hasNext = rows.length > pageSize;
   const data = rows.slice(0, pageSize);
@@ -107,6 +118,7 @@ export async function keysetPage(
   for (const row of data) {
     delete row.__sort_value;
     delete row.__id;
+    delete row.__total;
   }
   // A carried total is as old as the walk: an estimate now, and never below the rows seen.
   const seen = (page - 1) * pageSize + data.length + (hasNext ? 1 : 0);

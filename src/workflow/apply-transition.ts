@@ -1,5 +1,10 @@
 import { sql } from 'kysely';
-import { auditInserts, changedFields } from '../platform/audit/record-audit.js';
+import {
+  auditInserts,
+  changedFields,
+  noteAuditedChanges,
+  type AuditEvent,
+} from '../platform/audit/record-audit.js';
 import type { RequestContext } from '../platform/context.js';
 import type { Tx } from '../platform/db/transactions.js';
 import {
@@ -36,34 +41,29 @@ export async function applyTransition<Facts>(
 ): Promise<AppliedTransition> {
   const { from, to } = decision.move;
   const inState = Date.now() - new Date(record.status_changed_at as string).getTime();
-  const audit = auditInserts(
-    ctx,
-    [
-      {
-        eventType: 'STATE_CHANGED',
-        entityType: workflow.entity,
-        entityId: record.id,
-        changes: changedFields(record, { ...decision.changes, status: to }, [
-          'status',
-          ...Object.keys(decision.changes),
-        ]),
-        metadata: {
-          version: record.version + 1,
-          ...(decision.warnings.length > 0
-            ? { warnings: decision.warnings.map((w) => w.code) }
-            : {}),
-          ...(request.metadata ? { request: request.metadata } : {}),
-        },
-        stateTransition: {
-          fromState: from,
-          toState: to,
-          transitionReason: request.comments?.trim() || null,
-          transitionDurationSeconds: Math.max(0, inState / 1000),
-        },
+  const events: AuditEvent[] = [
+    {
+      eventType: 'STATE_CHANGED',
+      entityType: workflow.entity,
+      entityId: record.id,
+      changes: changedFields(record, { ...decision.changes, status: to }, [
+        'status',
+        ...Object.keys(decision.changes),
+      ]),
+      metadata: {
+        version: record.version + 1,
+        ...(decision.warnings.length > 0 ? { warnings: decision.warnings.map((w) => w.code) } : {}),
+        ...(request.metadata ? { request: request.metadata } : {}),
       },
-    ],
-    UPDATED_ROW,
-  );
+      stateTransition: {
+        fromState: from,
+        toState: to,
+        transitionReason: request.comments?.trim() || null,
+        transitionDurationSeconds: Math.max(0, inState / 1000),
+      },
+    },
+  ];
+  const audit = auditInserts(ctx, events, UPDATED_ROW);
   const set = Object.fromEntries(toColumns(workflow.table, decision.changes));
   const { after, record: updated } = await updateVersioned(tx, {
     table: workflow.table.table as VersionedTable,
@@ -78,6 +78,7 @@ export async function applyTransition<Facts>(
     returning: recordColumns(workflow.table),
     also: audit.ctes,
   });
+  noteAuditedChanges(tx, ctx, events);
   return {
     record: updated,
     transition: {

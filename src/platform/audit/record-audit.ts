@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type RawBuilder } from 'kysely';
 import type { AuditSource } from '../context.js';
-import type { Tx } from '../db/transactions.js';
+import { noteChange, type Tx } from '../db/transactions.js';
 import { isPiiKey, redact, REDACTED, redactText, type RedactionOptions } from './redaction.js';
 
 export type AuditEventType =
@@ -47,9 +47,24 @@ export async function recordAudit(
   ...events: AuditEvent[]
 ): Promise<string[]> {
   if (events.length === 0) return [];
+  noteAuditedChanges(tx, source, events);
   const { ids, ctes } = auditInserts(source, events);
   await sql`with ${sql.join(ctes)} select 1`.execute(tx);
   return ids;
+}
+
+/**
+ * Every record write is audited, so this is where caches learn what changed (told on commit).
+ * Callers that embed `auditInserts` in a statement of their own call it too.
+ */
+export function noteAuditedChanges(
+  tx: Tx,
+  source: AuditSource,
+  events: readonly AuditEvent[],
+): void {
+  for (const event of events) {
+    if (event.eventType !== 'PERMISSION_DENIED') noteChange(tx, source.tenantId, event.entityType);
+  }
 }
 
 /** Columns a caller fills; `created_at` takes its default and `retention_until` is computed. */

@@ -33,6 +33,9 @@ const TENANT_TABLES = [
   'audit_bulk_operations',
   'audit_permission_denials',
   ...RECORD_TABLES,
+  'search_words',
+  'saved_searches',
+  'search_events',
 ];
 
 type Row = Record<string, unknown>;
@@ -119,6 +122,14 @@ async function addRowsToEveryTable(tenant: TestTenant): Promise<void> {
       work_date: '2026-11-02',
     });
     await insert('tickets', { tenant_id, number: 'T00001', title: 'Leak' });
+    // search_words fills itself from the records' text (migration 0005).
+    await sql`insert into saved_searches (tenant_id, person_id, name, query, entities)
+      values (${tenant_id}, ${tenant.adminId}, 'Boilers', 'boiler', '{work_order}')`.execute(tx);
+    await sql`insert into search_events
+        (tenant_id, actor_id, query, entities, result_count, latency_ms, from_cache)
+      values (${tenant_id}, ${tenant.adminId}, 'boiler', '{work_order}', 1, 3.5, false)`.execute(
+      tx,
+    );
   });
   const source: AuditSource = {
     tenantId: tenant.id,
@@ -233,6 +244,28 @@ describe('row-level security', () => {
       });
       expect(rows[0]!.n, table.name).toBe(0);
     }
+  });
+
+  it('finds search candidates (owner functions) only in the transaction’s tenant', async () => {
+    const candidates = (tenant: TestTenant | null) =>
+      t.database.db.transaction().execute(async (tx) => {
+        if (tenant) {
+          await sql`select set_config('app.tenant_id', ${tenant.id}, true)`.execute(tx);
+        }
+        await sql`select set_config('role', 'facilityflow_app', true)`.execute(tx);
+        const ids = await sql<{ id: string }>`
+          select id from search_candidates('work_orders', '{%boiler%}', '{}')`.execute(tx);
+        const words = await sql<{ word: string }>`
+          select word from search_word_candidates('{boilr}')`.execute(tx);
+        return { ids: ids.rows.length, words: words.rows.map((row) => row.word) };
+      });
+    expect(await candidates(a)).toEqual({ ids: 1, words: ['boiler'] });
+    expect(await candidates(null)).toEqual({ ids: 0, words: [] });
+    await expect(
+      asTenant(a, (tx) =>
+        sql`select * from search_candidates('api_tokens', '{}', '{}')`.execute(tx),
+      ),
+    ).rejects.toThrow(/not a searchable table/);
   });
 
   it.each(TENANT_TABLES)('%s refuses the rows of B to a transaction of A', async (name) => {

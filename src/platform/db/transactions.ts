@@ -29,7 +29,7 @@ export function withTenantTx<T>(scope: TenantScope, work: (tx: Tx) => Promise<T>
   const begin = CompiledQuery.raw(
     `begin; select set_config('app.tenant_id', '${scope.tenantId}', true), set_config('role', '${APP_ROLE}', true)`,
   );
-  return scope.db.connection().execute((connection) => inTransaction(connection, begin, work));
+  return inTransaction(scope.db, begin, work);
 }
 
 /**
@@ -40,33 +40,69 @@ export function withPlatformTxBypassingRls<T>(
   db: Kysely<DB>,
   work: (tx: Tx) => Promise<T>,
 ): Promise<T> {
-  return db
-    .connection()
-    .execute((connection) => inTransaction(connection, CompiledQuery.raw('begin'), work));
+  return inTransaction(db, CompiledQuery.raw('begin'), work);
+}
+
+/** What a committed transaction changed: per tenant, the entity types it wrote. */
+export type CommittedChanges = ReadonlyMap<string, ReadonlySet<string>>;
+export type CommitListener = (changes: CommittedChanges) => Promise<void>;
+
+const listeners = new WeakMap<Kysely<DB>, Set<CommitListener>>();
+const pending = new WeakMap<Tx, Map<string, Set<string>>>();
+
+/**
+ * Calls `listener` after every transaction on `db` that noted a change commits (never after a
+ * rollback), before the transaction's caller goes on. Returns the unsubscribe function.
+ */
+export function onCommit(db: Kysely<DB>, listener: CommitListener): () => void {
+  const set = listeners.get(db) ?? new Set();
+  listeners.set(db, set.add(listener));
+  return () => set.delete(listener);
+}
+
+/** Notes, for the listeners, that `tx` wrote records of `entityType` for `tenantId`. */
+export function noteChange(tx: Tx, tenantId: string, entityType: string): void {
+  const changes = pending.get(tx) ?? new Map<string, Set<string>>();
+  pending.set(tx, changes);
+  changes.set(tenantId, (changes.get(tenantId) ?? new Set()).add(entityType));
 }
 
 /**
- * Runs `work` in a transaction on `connection`: commits its result, rolls back its error (or a
- * failed BEGIN). A connection the rollback could not end is discarded by the pool
- * (`preparingPool` never returns one that is still in a transaction).
+ * Runs `work` in a transaction on a connection of `db`: commits its result, rolls back its error
+ * (or a failed BEGIN), then tells the commit listeners. A connection the rollback could not end
+ * is discarded by the pool (`preparingPool` never returns one that is still in a transaction).
  */
 async function inTransaction<T>(
-  connection: Tx,
+  db: Kysely<DB>,
   begin: CompiledQuery,
   work: (tx: Tx) => Promise<T>,
 ): Promise<T> {
-  let result: T;
-  try {
-    await connection.executeQuery(begin);
-    result = await work(connection);
-  } catch (error) {
-    await connection.executeQuery(CompiledQuery.raw('rollback')).catch(() => {});
-    throw error;
-  }
-  const { rows } = await connection.executeQuery<{ command?: string }>(CompiledQuery.raw('commit'));
-  // PostgreSQL answers COMMIT with ROLLBACK when a statement failed and `work` swallowed the error.
-  if (rows[0]?.command === 'ROLLBACK') {
-    throw new Error('The transaction was rolled back: one of its statements had failed');
+  let changes: Map<string, Set<string>> | undefined;
+  const result = await db.connection().execute(async (connection) => {
+    let value: T;
+    try {
+      await connection.executeQuery(begin);
+      value = await work(connection);
+    } catch (error) {
+      await connection.executeQuery(CompiledQuery.raw('rollback')).catch(() => {});
+      throw error;
+    }
+    const { rows } = await connection.executeQuery<{ command?: string }>(
+      CompiledQuery.raw('commit'),
+    );
+    // PostgreSQL answers COMMIT with ROLLBACK when a statement failed and `work` swallowed it.
+    if (rows[0]?.command === 'ROLLBACK') {
+      throw new Error('The transaction was rolled back: one of its statements had failed');
+    }
+    changes = pending.get(connection);
+    return value;
+  });
+  const subscribers = listeners.get(db);
+  // Announced only once committed: a listener told earlier could let a concurrent reader cache
+  // rows from before the commit as if they were current.
+  // A listener reports its own failures: the transaction has committed whatever they are.
+  if (changes && subscribers) {
+    await Promise.allSettled([...subscribers].map((listener) => listener(changes!)));
   }
   return result;
 }

@@ -1,0 +1,96 @@
+import { sql, type RawBuilder } from 'kysely';
+import type { Tx } from '../../platform/db/transactions.js';
+import { typoBudget, type Token } from './normalise-query.js';
+import type { SearchSource } from './sources.js';
+import { typoDistance } from './typos.js';
+
+/** A lexicon word that a fuzzy query word may stand for, and how many typos apart they are. */
+export interface Variant {
+  word: string;
+  typos: number;
+}
+
+/**
+ * The lexicon words within each fuzzy word's typo budget (SPEC §9: 1 typo from 5 letters, 2
+ * from 9): trigram candidates from the tenant's lexicon (GIN), then the exact typo distance.
+ */
+export async function expandTypos(
+  tx: Tx,
+  tokens: readonly Token[],
+): Promise<Map<string, Variant[]>> {
+  const fuzzy = tokens.filter((token) => token.kind === 'fuzzy');
+  const variants = new Map<string, Variant[]>(fuzzy.map((token) => [token.text, []]));
+  if (fuzzy.length === 0) return variants;
+  // Migration 0005: the lexicon of the transaction's tenant, through its trigram index.
+  const { rows } = await sql<{ token: string; word: string }>`
+    select token, word from search_word_candidates(${fuzzy.map((token) => token.text)}::text[])`.execute(
+    tx,
+  );
+  for (const { token, word } of rows) {
+    if (word === token) continue;
+    // A word's budget is set by the longer spelling: `thornbry` (8) may be `thornbury` (9).
+    const budget = typoBudget(Math.max(token.length, word.length));
+    const typos = typoDistance(token, word, budget);
+    if (typos <= budget) variants.get(token)!.push({ word, typos });
+  }
+  return variants;
+}
+
+const likeEscape = (text: string) => text.replace(/[\\%_]/g, '\\$&');
+const regexEscape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * A source's match for the query words: the LIKE and regular-expression patterns every result
+ * meets (found through the trigram index by `search_candidates`), and each result's relevance.
+ */
+export function matchSql(
+  source: SearchSource,
+  tokens: readonly Token[],
+  variants: ReadonlyMap<string, Variant[]>,
+  query: string,
+): { likes: string[]; regexes: string[]; relevance: RawBuilder<number> } {
+  const { text } = source;
+  const contains = (word: string) => `%${likeEscape(word)}%`;
+  if (tokens.length === 0) {
+    return { likes: [contains(query.toLowerCase())], regexes: [], relevance: sql<number>`1.0` };
+  }
+  const likes: string[] = [];
+  const regexes: string[] = [];
+  const parts: RawBuilder<unknown>[] = [];
+  for (const token of tokens) {
+    if (token.kind === 'identifier') {
+      // Never by typo: the identifier as it is, inside the text or at the start of a code.
+      likes.push(contains(token.text));
+      const columns = source.identifiers.map((column) => sql`lower(${sql.ref(`r.${column}`)})`);
+      const prefix = `${likeEscape(token.text)}%`;
+      parts.push(sql`case
+        when ${sql.join(
+          columns.map((c) => sql`${c} = ${token.text}`),
+          sql` or `,
+        )} then 1.0
+        when ${sql.join(
+          columns.map((c) => sql`${c} like ${prefix}`),
+          sql` or `,
+        )} then 0.9
+        else 0.8 end`);
+      continue;
+    }
+    const near = token.kind === 'fuzzy' ? (variants.get(token.text) ?? []) : [];
+    if (near.length === 0) {
+      likes.push(contains(token.text));
+      parts.push(sql`1.0`);
+      continue;
+    }
+    const pattern = (words: string[]) => `(${words.map(regexEscape).join('|')})`;
+    regexes.push(pattern([token.text, ...near.map((v) => v.word)]));
+    const oneTypo = near.filter((v) => v.typos === 1).map((v) => v.word);
+    parts.push(sql`case when ${text} like ${contains(token.text)} then 1.0
+      ${oneTypo.length > 0 ? sql`when ${text} ~ ${pattern(oneTypo)} then 0.75` : sql``}
+      else 0.5 end`);
+  }
+  return {
+    likes,
+    regexes,
+    relevance: sql<number>`((${sql.join(parts, sql` + `)}) / ${sql.lit(parts.length)}.0)`,
+  };
+}

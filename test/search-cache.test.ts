@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, call, onPostgres, onRedis, type Body, type TestApp } from './app.js';
+import { createTenant, type TestTenant } from './factories.js';
+import { createRecord, createSite } from './records.js';
+
+/** Cached searches across server processes (SPEC §9: a write invalidates at once, everywhere). */
+let a: TestApp;
+let acme: TestTenant;
+let siteId: string;
+
+beforeAll(async () => {
+  a = await buildTestApp();
+  acme = await createTenant(a, 'Acme');
+  siteId = (await createSite(a, acme.adminToken)).id;
+});
+afterAll(() => a.close());
+
+const search = (app: TestApp, q: string) =>
+  call(app, acme.adminToken, { method: 'GET', url: `/api/v1/search?q=${q}` });
+const titles = (response: { data: Body }) =>
+  (response.data.data as { title: string }[]).map((hit) => hit.title);
+
+async function expectWriteSeenBy(writer: TestApp, reader: TestApp, word: string) {
+  const wo = await createRecord(writer, acme.adminToken, 'work-orders', {
+    title: `Service ${word} compressor`,
+    site_id: siteId,
+  });
+  expect(titles(await search(reader, word))).toEqual([`Service ${word} compressor`]);
+  expect((await search(reader, word)).data.from_cache).toBe(true);
+  const patched = await call(writer, acme.adminToken, {
+    method: 'PATCH',
+    url: `/api/v1/work-orders/${wo.id}`,
+    payload: { title: `Replace ${word} compressor` },
+  });
+  expect(patched.statusCode).toBe(200);
+  const after = await search(reader, word);
+  expect(after.data.from_cache).toBe(false);
+  expect(titles(after)).toEqual([`Replace ${word} compressor`]);
+  await call(writer, acme.adminToken, { method: 'DELETE', url: `/api/v1/work-orders/${wo.id}` });
+  expect(titles(await search(reader, word))).toEqual([]);
+}
+
+describe('search cache across server processes', () => {
+  it('shows a write of one app in the next search of another on the same database', async () => {
+    const b = await buildTestApp({ databaseOf: a });
+    try {
+      await expectWriteSeenBy(a, b, 'zanzibar');
+    } finally {
+      await b.close();
+    }
+  });
+
+  it.runIf(onPostgres && onRedis)(
+    'shows a write in the next search on another instance sharing only Redis and PostgreSQL',
+    async () => {
+      // Two apps, each with its own connection pool and in-process cache: only Redis links them.
+      const prefix = randomUUID();
+      const writer = await buildTestApp({ redisPrefix: prefix });
+      const reader = await buildTestApp({ redisPrefix: prefix });
+      try {
+        // A search one process answered is served to the other from Redis.
+        await createRecord(writer, acme.adminToken, 'tickets', { title: 'Gazebo lantern' });
+        expect((await search(writer, 'gazebo')).data.from_cache).toBe(false);
+        const shared = await search(reader, 'gazebo');
+        expect(shared.data.from_cache).toBe(true);
+        expect(titles(shared)).toEqual(['Gazebo lantern']);
+
+        await expectWriteSeenBy(writer, reader, 'quixotic');
+        // And the other way round, through a person write.
+        const person = await call(reader, acme.adminToken, {
+          method: 'POST',
+          url: '/api/v1/people',
+          payload: { login: `p-${prefix.slice(0, 6)}`, name: 'Yolanda Quayside' },
+        });
+        expect(person.statusCode).toBe(201);
+        expect(titles(await search(writer, 'quayside'))).toEqual(['Yolanda Quayside']);
+        await call(reader, acme.adminToken, {
+          method: 'PATCH',
+          url: `/api/v1/people/${person.data.id as string}`,
+          payload: { name: 'Yolanda Harbour' },
+        });
+        expect(titles(await search(writer, 'quayside'))).toEqual([]);
+      } finally {
+        await writer.close();
+        await reader.close();
+      }
+    },
+  );
+});
