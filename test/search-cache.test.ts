@@ -51,6 +51,22 @@ describe('search cache across server processes', () => {
     }
   });
 
+  it('shows a transition in the next search: the subtitle carries the new status', async () => {
+    const ticket = await createRecord(a, acme.adminToken, 'tickets', { title: 'Xylophone hall' });
+    const subtitle = async () =>
+      ((await search(a, 'xylophone')).data.data as { subtitle: string }[])[0]!.subtitle;
+    expect(await subtitle()).toContain('NEW');
+    expect((await search(a, 'xylophone')).data.from_cache).toBe(true);
+    const moved = await call(a, acme.adminToken, {
+      method: 'POST',
+      url: `/api/v1/tickets/${ticket.id}/transitions`,
+      payload: { target_state: 'OPEN' },
+    });
+    expect(moved.statusCode, moved.body).toBe(200);
+    expect((await search(a, 'xylophone')).data.from_cache).toBe(false);
+    expect(await subtitle()).toContain('OPEN');
+  });
+
   it.runIf(onPostgres && onRedis)(
     'shows a write in the next search on another instance sharing only Redis and PostgreSQL',
     async () => {
