@@ -21,6 +21,8 @@ export interface TestAppOptions {
   redisPrefix?: string;
   /** Another Redis (an unreachable one) instead of REDIS_URL. */
   redisUrl?: string;
+  /** Connections of a PostgreSQL pool of its own (60 by default, for the concurrency tests). */
+  poolSize?: number;
 }
 
 export interface TestApp {
@@ -54,7 +56,11 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
   const database =
     shared ??
     (onPostgres
-      ? await openDatabase({ kind: 'postgres', url: process.env.DATABASE_URL!, poolSize: 60 })
+      ? await openDatabase({
+          kind: 'postgres',
+          url: process.env.DATABASE_URL!,
+          poolSize: options.poolSize ?? 60,
+        })
       : await openDatabase({ kind: 'memory', pglite: await embeddedClone() }));
   const config = loadConfig({ LOG_LEVEL: 'silent', ...options.env });
   const platformAdminToken = options.databaseOf?.platformAdminToken ?? generatePlatformAdminToken();

@@ -72,8 +72,8 @@ describe('search cache across server processes', () => {
     async () => {
       // Two apps, each with its own connection pool and in-process cache: only Redis links them.
       const prefix = randomUUID();
-      const writer = await buildTestApp({ redisPrefix: prefix });
-      const reader = await buildTestApp({ redisPrefix: prefix });
+      const writer = await buildTestApp({ redisPrefix: prefix, poolSize: 5 });
+      const reader = await buildTestApp({ redisPrefix: prefix, poolSize: 5 });
       try {
         // A search one process answered is served to the other from Redis.
         await createRecord(writer, acme.adminToken, 'tickets', { title: 'Gazebo lantern' });
