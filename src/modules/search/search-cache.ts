@@ -21,7 +21,12 @@ export interface SearchCache {
   set(key: string, value: unknown): Promise<void>;
   /** Bumps the generations of the searchable entity types a committed transaction wrote. */
   invalidate(changes: CommittedChanges): Promise<void>;
+  /** Stops retrying bumps that failed. */
+  close(): void;
 }
+
+/** How soon a generation bump that Redis refused is tried again. */
+const RETRY_MS = 500;
 
 const SEARCHABLE = new Set<string>(SEARCH_ENTITIES);
 
@@ -30,8 +35,36 @@ export function searchCache(
   generations: GenerationStore,
   onError: (error: unknown) => void,
 ): SearchCache {
+  // Bumps Redis refused, per tenant. Until one lands, this process bypasses the cache for that
+  // tenant (its entries may predate the write) and tries again: a lost bump would otherwise
+  // leave every process serving pre-write results once Redis is back.
+  const unbumped = new Map<string, Set<string>>();
+  let retry: NodeJS.Timeout | undefined;
+
+  const bump = async (tenantId: string, types: readonly string[]) => {
+    try {
+      await generations.bump(tenantId, types);
+      return true;
+    } catch (error) {
+      onError(error);
+      const waiting = unbumped.get(tenantId) ?? new Set<string>();
+      unbumped.set(tenantId, waiting);
+      for (const type of types) waiting.add(type);
+      retry ??= setTimeout(retryUnbumped, RETRY_MS);
+      return false;
+    }
+  };
+  const retryUnbumped = async () => {
+    retry = undefined;
+    for (const [tenantId, types] of [...unbumped]) {
+      unbumped.delete(tenantId);
+      await bump(tenantId, [...types]);
+    }
+  };
+
   return {
     async keyFor(tenantId, entities, parts) {
+      if (unbumped.has(tenantId)) return null;
       const sorted = [...entities].sort();
       try {
         const current = await generations.read(tenantId, sorted);
@@ -48,13 +81,13 @@ export function searchCache(
       await Promise.all(
         [...changes].map(async ([tenantId, types]) => {
           const searchable = [...types].filter((type) => SEARCHABLE.has(type));
-          try {
-            await generations.bump(tenantId, searchable);
-          } catch (error) {
-            onError(error);
-          }
+          if (searchable.length > 0) await bump(tenantId, searchable);
         }),
       );
+    },
+    close() {
+      clearTimeout(retry);
+      retry = undefined;
     },
   };
 }

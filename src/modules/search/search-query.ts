@@ -137,7 +137,8 @@ function splitCursor(cursor: string | undefined): { at: Date; cursor: string | u
   if (!cursor) return { at: new Date(Math.floor(Date.now() / 1000) * 1000), cursor: undefined };
   const dot = cursor.indexOf('.');
   const at = dot > 0 ? parseInt(cursor.slice(0, dot), 36) : NaN;
-  if (!Number.isSafeInteger(at) || at <= 0) {
+  // A time with nothing after it would rank a first page at a time of the caller's choosing.
+  if (!Number.isSafeInteger(at) || at <= 0 || dot === cursor.length - 1) {
     throw new AppError('VALIDATION_ERROR', {
       message: 'This cursor is not valid',
       details: { field: 'cursor' },

@@ -77,6 +77,7 @@ export function createSearchServices(options: {
     },
     async close() {
       stopListening();
+      cache.close();
       await analytics.close();
     },
   };

@@ -399,6 +399,7 @@ describe('pagination', () => {
     for (const [query, bad] of [
       ['q=chiller&page_size=5', forged],
       ['q=chiller&page_size=5', 'garbage'],
+      ['q=chiller&page_size=5', `${time}.`],
       ['q=descale&page_size=5', cursor],
       ['q=chiller&page_size=6', cursor],
     ]) {
