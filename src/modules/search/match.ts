@@ -59,8 +59,10 @@ export function matchSql(
   const parts: RawBuilder<unknown>[] = [];
   for (const token of tokens) {
     if (token.kind === 'identifier') {
-      // Never by typo: the identifier as it is, inside the text or at the start of a code.
+      // Never by typo, and only where a word of the text starts with it (SPEC §9: exactly or by
+      // prefix): the LIKE finds candidates through the trigram index, the regex anchors them.
       likes.push(contains(token.text));
+      regexes.push(`\\m${regexEscape(token.text)}`);
       const columns = source.identifiers.map((column) => sql`lower(${sql.ref(`r.${column}`)})`);
       const prefix = `${likeEscape(token.text)}%`;
       parts.push(sql`case

@@ -102,6 +102,9 @@ describe('typo-tolerant matching', () => {
     );
     expect(await find('WO-000007')).toEqual([]);
     expect(await find('WO-000010')).toEqual([]);
+    // Inside an identifier is neither exact nor a prefix.
+    expect(await find('00001')).toEqual([]);
+    expect(await find('O-000001')).toEqual([]);
     expect(await find('#T00001')).toEqual([ids.ticket]);
     expect(await find('T00002')).toEqual([]);
     expect(await find('RIV-01')).toHaveLength(1);
