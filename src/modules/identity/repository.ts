@@ -128,6 +128,8 @@ export async function findTenant(tx: Tx, tenantId: string): Promise<TenantRecord
       'payroll_grace_days',
       'require_if_match',
       'legal_hold',
+      'plan',
+      'rate_limits',
       'version',
       'created_at',
       'updated_at',

@@ -29,12 +29,14 @@ import {
   TokenSchema,
   UpdatePersonBody,
   UpdateRoleBody,
+  UpdateTenantPlanBody,
   UpdateTenantSettingsBody,
   TenantSchema,
   listOf,
 } from './schemas.js';
 import { updatePerson } from './update-person.js';
 import { updateRole } from './update-role.js';
+import { updateTenantPlan } from './update-tenant-plan.js';
 import { updateTenantSettings } from './update-tenant-settings.js';
 
 const IfMatch = Type.Object({ 'if-match': Type.Optional(Type.String()) });
@@ -58,6 +60,41 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
         userAgent: request.headers['user-agent'] ?? null,
       });
       return reply.status(201).send(created);
+    },
+  );
+
+  app.patch(
+    '/tenants/:id',
+    {
+      schema: {
+        tags: ['identity'],
+        summary: "Set a tenant's plan and rate-limit overrides (platform admin token)",
+        params: IdParams,
+        headers: IfMatch,
+        body: UpdateTenantPlanBody,
+        response: { 200: TenantSchema },
+      },
+      preValidation: requirePlatformAdmin,
+    },
+    async (request, reply) => {
+      // The platform admin is not bound by a tenant's require_if_match.
+      const expected = expectedVersion(request.headers['if-match'], request.body.version, {
+        requireIfMatch: false,
+        retentionDays: 0,
+        piiKeys: [],
+      });
+      const tenant = await updateTenantPlan(
+        app.database.db,
+        request.params.id,
+        request.body,
+        expected,
+        {
+          correlationId: request.id,
+          ipAddress: request.ip,
+          userAgent: request.headers['user-agent'] ?? null,
+        },
+      );
+      return reply.header('etag', etag(tenant.version)).send(tenant);
     },
   );
 

@@ -124,6 +124,14 @@ export const CreateTokenBody = Type.Object(
 );
 export type CreateTokenInput = Static<typeof CreateTokenBody>;
 
+export const TENANT_PLANS = ['standard', 'premium'] as const;
+
+/** Per-policy limits a tenant's people get instead of their plan's: `{"search": 2000}`. */
+const RateLimitOverrides = Type.Object(
+  { search: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })) },
+  { additionalProperties: false },
+);
+
 export const TenantSchema = Type.Object({
   id: Uuid,
   name: Type.String(),
@@ -132,11 +140,24 @@ export const TenantSchema = Type.Object({
   payroll_grace_days: Type.Integer(),
   require_if_match: Type.Boolean(),
   legal_hold: Type.Boolean(),
+  plan: Type.Enum(TENANT_PLANS),
+  rate_limits: RateLimitOverrides,
   version: Type.Integer(),
   created_at: Timestamp,
   updated_at: Timestamp,
 });
 export type TenantRecord = Static<typeof TenantSchema>;
+
+/** A tenant's plan and rate-limit overrides, set by the platform admin (SPEC §9). */
+export const UpdateTenantPlanBody = Type.Object(
+  {
+    plan: Type.Optional(Type.Enum(TENANT_PLANS)),
+    rate_limits: Type.Optional(RateLimitOverrides),
+    version: VersionField,
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateTenantPlanInput = Static<typeof UpdateTenantPlanBody>;
 
 export const UpdateTenantSettingsBody = Type.Object(
   {

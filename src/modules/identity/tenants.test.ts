@@ -118,3 +118,100 @@ describe('POST /api/v1/tenants', () => {
     expect(taken.data).toMatchObject({ error: { code: 'CONFLICT' }, status: 409 });
   });
 });
+
+describe('PATCH /api/v1/tenants/{id}', () => {
+  const patchTenant = (token: string, id: string, payload: unknown) =>
+    call(t, token, { method: 'PATCH', url: `/api/v1/tenants/${id}`, payload: payload as object });
+
+  it("sets a tenant's plan and rate-limit overrides, audited in its trail", async () => {
+    const tenant = await createTenant(t);
+    const response = await patchTenant(t.platformAdminToken, tenant.id, {
+      plan: 'premium',
+      rate_limits: { search: 250 },
+      version: 1,
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.data).toMatchObject({
+      id: tenant.id,
+      plan: 'premium',
+      rate_limits: { search: 250 },
+      version: 2,
+    });
+    expect(response.headers.etag).toBe('"2"');
+    const entries = await withPlatformTxBypassingRls(t.database.db, (tx) =>
+      tx
+        .selectFrom('audit_entries')
+        .select(['event_type', 'actor_id', 'changes', 'metadata'])
+        .where('tenant_id', '=', tenant.id)
+        .where('entity_type', '=', 'tenant')
+        .where('event_type', '=', 'UPDATED')
+        .execute(),
+    );
+    expect(entries).toEqual([
+      {
+        event_type: 'UPDATED',
+        actor_id: null,
+        changes: {
+          plan: { old: 'standard', new: 'premium' },
+          rate_limits: { old: {}, new: { search: 250 } },
+        },
+        metadata: { actor: 'platform-admin', version: 2 },
+      },
+    ]);
+  });
+
+  it("gives the tenant's people the override as their search limit", async () => {
+    const tenant = await createTenant(t);
+    const set = await patchTenant(t.platformAdminToken, tenant.id, { rate_limits: { search: 7 } });
+    expect(set.statusCode, set.body).toBe(200);
+    const search = await call(t, tenant.adminToken, {
+      method: 'GET',
+      url: '/api/v1/search?q=boiler',
+    });
+    expect(search.statusCode, search.body).toBe(200);
+    expect(search.headers['x-ratelimit-limit']).toBe('7');
+  });
+
+  it('is for the platform admin only: a tenant cannot raise its own limits', async () => {
+    const tenant = await createTenant(t);
+    const response = await patchTenant(tenant.adminToken, tenant.id, { plan: 'premium' });
+    expect(response.statusCode).toBe(403);
+    expect(response.data.error).toMatchObject({
+      code: 'PERMISSION_DENIED',
+      details: { required_permission: 'platform.admin' },
+    });
+    const row = await withPlatformTxBypassingRls(t.database.db, (tx) =>
+      tx.selectFrom('tenants').select('plan').where('id', '=', tenant.id).executeTakeFirstOrThrow(),
+    );
+    expect(row.plan).toBe('standard');
+  });
+
+  it('answers 404 to an unknown tenant, 409 to a stale version and 400 to bad input', async () => {
+    const tenant = await createTenant(t);
+    const unknown = await patchTenant(
+      t.platformAdminToken,
+      '00000000-0000-4000-8000-000000000000',
+      { plan: 'premium' },
+    );
+    expect(unknown.statusCode).toBe(404);
+    const stale = await patchTenant(t.platformAdminToken, tenant.id, {
+      plan: 'premium',
+      version: 5,
+    });
+    expect(stale.statusCode).toBe(409);
+    expect(stale.data.error).toMatchObject({ code: 'CONCURRENCY_ERROR', current_version: 1 });
+    for (const payload of [
+      {},
+      { plan: 'gold' },
+      { rate_limits: { search: 0 } },
+      { rate_limits: { bulk: 10 } },
+      { rate_limits: { search: 'many' } },
+      { name: 'Renamed' },
+    ]) {
+      const response = await patchTenant(t.platformAdminToken, tenant.id, payload);
+      expect(response.statusCode, JSON.stringify(payload)).toBe(400);
+    }
+    const notAnId = await patchTenant(t.platformAdminToken, 'not-an-id', { plan: 'premium' });
+    expect(notAnId.statusCode).toBe(400);
+  });
+});

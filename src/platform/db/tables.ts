@@ -24,6 +24,10 @@ export interface TenantsTable {
   require_if_match: Generated<boolean>;
   legal_hold: Generated<boolean>;
   pii_keys: ColumnType<string[], string[] | undefined, string[]>;
+  /** Search rate limits (migration 0005): `premium` raises the per-person limit. */
+  plan: Generated<'standard' | 'premium'>;
+  /** Per-policy overrides of the per-person limit: `{"search": 2000}`. */
+  rate_limits: Json<Record<string, number>>;
   version: ColumnType<number, number | undefined, number>;
   created_at: CreatedAt;
   updated_at: Timestamp;
