@@ -75,7 +75,13 @@ export async function openBenchEnv(): Promise<BenchEnv> {
   const ctx: RequestContext = {
     db: database.db,
     tenantId: tenant.id,
-    tenant: { retentionDays: tenant.retention_days, requireIfMatch: false, piiKeys: [] },
+    tenant: {
+      retentionDays: tenant.retention_days,
+      requireIfMatch: false,
+      piiKeys: [],
+      plan: 'standard',
+      rateLimits: {},
+    },
     actorId: person.id,
     tokenId: token.id,
     tokenExpiresAt: null,

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { up as createTokenLookup } from './0003_token_lookup.js';
 
 /**
  * Search (SPEC §9): a trigram GIN index on each searchable record's text, a per-tenant lexicon of
@@ -35,6 +36,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     alter table tenants
       add column plan text not null default 'standard' check (plan in ('standard', 'premium')),
       add column rate_limits jsonb not null default '{}'`.execute(db);
+  await replaceTokenLookup(db);
 
   for (const table of Object.keys(SEARCH_TEXT)) {
     await sql`create index ${sql.id(`${table}_search_text`)} on ${sql.table(table)}
@@ -203,7 +205,51 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   for (const table of [...NEW_TABLES].reverse()) {
     await sql`drop table if exists ${sql.table(table)}`.execute(db);
   }
+  await sql`drop function if exists authenticate_token(uuid, text)`.execute(db);
+  await createTokenLookup(db);
   await sql`alter table tenants drop column if exists plan, drop column if exists rate_limits`.execute(
     db,
   );
+}
+
+/**
+ * The token lookup of migration 0003, also returning the tenant's plan and rate-limit overrides:
+ * a request has them with its principal, and a change reaches every process with the principal
+ * cache's invalidation (ADR 0007). Its result columns change, so it is dropped and created.
+ */
+async function replaceTokenLookup(db: Kysely<unknown>): Promise<void> {
+  await sql`drop function authenticate_token(uuid, text)`.execute(db);
+  await sql`
+    create function authenticate_token(p_tenant uuid, p_token_hash text)
+    returns table (
+      token_id uuid,
+      token_expires_at timestamptz,
+      person_id uuid,
+      retention_days integer,
+      require_if_match boolean,
+      pii_keys text[],
+      permissions text[],
+      plan text,
+      rate_limits jsonb
+    )
+    language plpgsql volatile as $$
+    begin
+      perform set_config('app.tenant_id', p_tenant::text, true),
+              set_config('role', 'facilityflow_app', true);
+      return query
+        select t.id, t.expires_at, p.id, tn.retention_days, tn.require_if_match, tn.pii_keys,
+          array(
+            select distinct permission from person_roles pr
+            join roles r on r.tenant_id = pr.tenant_id and r.id = pr.role_id
+            cross join unnest(r.permissions) as permission
+            where pr.tenant_id = p.tenant_id and pr.person_id = p.id
+          ),
+          tn.plan, tn.rate_limits
+        from api_tokens t
+        join people p on p.tenant_id = t.tenant_id and p.id = t.person_id
+        join tenants tn on tn.id = t.tenant_id
+        where t.tenant_id = p_tenant and t.token_hash = p_token_hash
+          and t.revoked_at is null and (t.expires_at is null or t.expires_at > now())
+          and p.deleted_at is null and p.is_active;
+    end $$`.execute(db);
 }

@@ -85,7 +85,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const rateLimit = createRateLimiting({
     redis: deps.redis,
     guard,
-    db: deps.database.db,
     policies: deps.config.search.rateLimit.enabled ? { search: deps.config.search.rateLimit } : {},
     registry: metrics,
     log: app.log,

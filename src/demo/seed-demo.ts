@@ -41,7 +41,13 @@ export async function seedDemo(
   const ctx: RequestContext = {
     db,
     tenantId: created.tenant.id,
-    tenant: { retentionDays: created.tenant.retention_days, requireIfMatch: false, piiKeys: [] },
+    tenant: {
+      retentionDays: created.tenant.retention_days,
+      requireIfMatch: false,
+      piiKeys: [],
+      plan: created.tenant.plan,
+      rateLimits: created.tenant.rate_limits,
+    },
     actorId: created.admin.id,
     tokenId: created.token.id,
     tokenExpiresAt: null,

@@ -5,6 +5,10 @@ export interface TenantSettings {
   readonly retentionDays: number;
   readonly requireIfMatch: boolean;
   readonly piiKeys: readonly string[];
+  /** Rate limits (SPEC §9): a premium tenant's people get the higher per-person limit... */
+  readonly plan: 'standard' | 'premium';
+  /** ...unless a per-policy override (`{search: 2000}`) sets it. */
+  readonly rateLimits: Readonly<Record<string, number>>;
 }
 
 /** Who is calling, for whom, and from where: handed to every use case. */
@@ -26,5 +30,8 @@ export interface RequestContext extends TenantScope {
 /** Where an audit entry comes from: a request, or a platform action on a tenant's behalf. */
 export type AuditSource = Pick<
   RequestContext,
-  'tenantId' | 'tenant' | 'correlationId' | 'ipAddress' | 'userAgent'
-> & { readonly actorId: string | null };
+  'tenantId' | 'correlationId' | 'ipAddress' | 'userAgent'
+> & {
+  readonly tenant: Pick<TenantSettings, 'retentionDays' | 'piiKeys'>;
+  readonly actorId: string | null;
+};

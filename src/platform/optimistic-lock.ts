@@ -14,7 +14,7 @@ export interface ExpectedVersion {
 export function expectedVersion(
   ifMatch: string | undefined,
   bodyVersion: number | undefined,
-  tenant: TenantSettings,
+  tenant: Pick<TenantSettings, 'requireIfMatch'>,
 ): ExpectedVersion | null {
   if (ifMatch !== undefined) {
     // `*`: the caller knowingly writes over whatever version is current.

@@ -43,7 +43,7 @@ export async function createTenant(
       ...request,
       tenantId,
       actorId: null,
-      tenant: { retentionDays: tenant.retention_days, requireIfMatch: false, piiKeys: [] },
+      tenant: { retentionDays: tenant.retention_days, piiKeys: [] },
     };
     const role = await tx
       .insertInto('roles')

@@ -80,8 +80,6 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // The platform admin is not bound by a tenant's require_if_match.
       const expected = expectedVersion(request.headers['if-match'], request.body.version, {
         requireIfMatch: false,
-        retentionDays: 0,
-        piiKeys: [],
       });
       const tenant = await updateTenantPlan(
         app.database.db,

@@ -160,16 +160,26 @@ describe('PATCH /api/v1/tenants/{id}', () => {
     ]);
   });
 
-  it("gives the tenant's people the override as their search limit", async () => {
+  it("gives the tenant's people the override as their search limit from the next request", async () => {
     const tenant = await createTenant(t);
+    const searchLimit = async () => {
+      const search = await call(t, tenant.adminToken, {
+        method: 'GET',
+        url: '/api/v1/search?q=boiler',
+      });
+      expect(search.statusCode, search.body).toBe(200);
+      return search.headers['x-ratelimit-limit'];
+    };
+    expect(await searchLimit()).toBe('100');
     const set = await patchTenant(t.platformAdminToken, tenant.id, { rate_limits: { search: 7 } });
     expect(set.statusCode, set.body).toBe(200);
-    const search = await call(t, tenant.adminToken, {
-      method: 'GET',
-      url: '/api/v1/search?q=boiler',
+    expect(await searchLimit()).toBe('7');
+    const premium = await patchTenant(t.platformAdminToken, tenant.id, {
+      plan: 'premium',
+      rate_limits: {},
     });
-    expect(search.statusCode, search.body).toBe(200);
-    expect(search.headers['x-ratelimit-limit']).toBe('7');
+    expect(premium.statusCode, premium.body).toBe(200);
+    expect(await searchLimit()).toBe('500');
   });
 
   it('is for the platform admin only: a tenant cannot raise its own limits', async () => {

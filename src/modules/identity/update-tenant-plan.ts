@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { changedFields, recordAudit } from '../../platform/audit/record-audit.js';
+import { forgetPrincipals } from '../../platform/auth/principal-cache.js';
 import type { DB } from '../../platform/db/tables.js';
 import { withTenantTx } from '../../platform/db/transactions.js';
 import { notFound } from '../../platform/errors.js';
@@ -10,8 +11,8 @@ import type { TenantRecord, UpdateTenantPlanInput } from './schemas.js';
 
 /**
  * A tenant's plan and rate-limit overrides (platform admin): a tenant cannot raise its own limits.
- * Audited in the tenant's trail. Each process reads them at most once a minute, so a change
- * applies everywhere within a minute.
+ * Audited in the tenant's trail. Requests carry them with their principal, so the change applies
+ * at once here and, with the principal cache's notification, on every other process (ADR 0007).
  */
 export async function updateTenantPlan(
   db: Kysely<DB>,
@@ -21,7 +22,7 @@ export async function updateTenantPlan(
   request: PlatformRequest,
 ): Promise<TenantRecord> {
   const { version: _version, ...fields } = input;
-  return withTenantTx({ db, tenantId }, async (tx) => {
+  const updated = await withTenantTx({ db, tenantId }, async (tx) => {
     const before = await tx
       .selectFrom('tenants')
       .select(['version', 'plan', 'rate_limits', 'retention_days', 'pii_keys'])
@@ -47,11 +48,7 @@ export async function updateTenantPlan(
       tx,
       {
         tenantId,
-        tenant: {
-          retentionDays: before.retention_days,
-          requireIfMatch: false,
-          piiKeys: before.pii_keys,
-        },
+        tenant: { retentionDays: before.retention_days, piiKeys: before.pii_keys },
         actorId: null,
         ...request,
       },
@@ -65,4 +62,7 @@ export async function updateTenantPlan(
     );
     return after;
   });
+  // Other processes drop the tenant's principals when the database announces the change.
+  forgetPrincipals({ db, tenantId });
+  return updated;
 }

@@ -24,6 +24,8 @@ interface TokenLookup {
   require_if_match: boolean;
   pii_keys: string[];
   permissions: string[];
+  plan: 'standard' | 'premium';
+  rate_limits: Record<string, number>;
 }
 
 /**
@@ -59,6 +61,8 @@ export async function authenticate(
       retentionDays: row.retention_days,
       requireIfMatch: row.require_if_match,
       piiKeys: row.pii_keys,
+      plan: row.plan,
+      rateLimits: row.rate_limits,
     },
     personId: row.person_id,
     tokenId: row.token_id,

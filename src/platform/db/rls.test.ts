@@ -133,7 +133,7 @@ async function addRowsToEveryTable(tenant: TestTenant): Promise<void> {
   });
   const source: AuditSource = {
     tenantId: tenant.id,
-    tenant: { retentionDays: 90, requireIfMatch: false, piiKeys: [] },
+    tenant: { retentionDays: 90, piiKeys: [] },
     correlationId: randomUUID(),
     actorId: tenant.adminId,
     ipAddress: null,

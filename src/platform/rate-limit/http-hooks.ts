@@ -26,7 +26,6 @@ export interface TenantLimits {
 export interface RateLimitHooksOptions {
   limiter: Limiter;
   policies: Readonly<Record<string, RateLimitPolicy>>;
-  tenantLimits: (tenantId: string) => Promise<TenantLimits>;
   onLimited: (policy: string) => void;
 }
 
@@ -77,7 +76,8 @@ export function rateLimitHooks(options: RateLimitHooksOptions) {
     const policy = policyOf(request);
     const ctx = request.ctx;
     if (!policy || !ctx || counted.has(request)) return;
-    const tenant = await options.tenantLimits(ctx.tenantId);
+    // The plan and overrides come with the principal: a change reaches every process with it.
+    const tenant = { plan: ctx.tenant.plan, overrides: ctx.tenant.rateLimits };
     const limit = userLimit(policy, request.routeOptions.config.rateLimit!, tenant);
     await count(request, reply, `user:${ctx.tenantId}:${ctx.actorId}`, limit);
   };

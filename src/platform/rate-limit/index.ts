@@ -1,12 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
-import type { Kysely } from 'kysely';
 import { Counter, type Registry } from 'prom-client';
-import type { DB } from '../db/tables.js';
 import type { RedisGuard } from '../redis-guard.js';
 import { rateLimitHooks, type RateLimitPolicy } from './http-hooks.js';
 import { rateLimiter } from './limiter.js';
-import { tenantLimitsReader } from './tenant-limits.js';
 
 export type { RateLimitPolicy } from './http-hooks.js';
 
@@ -19,7 +16,6 @@ const FALLBACK_LOG_EVERY_MS = 10_000;
 export function createRateLimiting(options: {
   redis: Redis | null;
   guard: RedisGuard;
-  db: Kysely<DB>;
   policies: Readonly<Record<string, RateLimitPolicy>>;
   registry: Registry;
   log: FastifyBaseLogger;
@@ -49,7 +45,6 @@ export function createRateLimiting(options: {
   return rateLimitHooks({
     limiter,
     policies: options.policies,
-    tenantLimits: tenantLimitsReader(options.db),
     onLimited: (policy) => limited.inc({ policy }),
   });
 }
