@@ -1,5 +1,4 @@
 import { recordAudit } from '../../platform/audit/record-audit.js';
-import { forgetPrincipals } from '../../platform/auth/principal-cache.js';
 import type { RequestContext } from '../../platform/context.js';
 import { withTenantTx } from '../../platform/db/transactions.js';
 import { updateVersioned } from '../../platform/db/versioned-update.js';
@@ -55,5 +54,4 @@ export async function deletePerson(
       })),
     );
   });
-  forgetPrincipals(ctx);
 }

@@ -1,5 +1,4 @@
 import { recordAudit } from '../../platform/audit/record-audit.js';
-import { forgetPrincipals } from '../../platform/auth/principal-cache.js';
 import { ensurePermission } from '../../platform/auth/permissions.js';
 import type { RequestContext } from '../../platform/context.js';
 import { withTenantTx } from '../../platform/db/transactions.js';
@@ -30,5 +29,4 @@ export async function revokeToken(ctx: RequestContext, id: string): Promise<void
       metadata: { name: token.name, person_id: token.person_id },
     });
   });
-  forgetPrincipals(ctx);
 }

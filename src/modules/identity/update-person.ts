@@ -1,5 +1,4 @@
 import { changedFields, recordAudit } from '../../platform/audit/record-audit.js';
-import { forgetPrincipals } from '../../platform/auth/principal-cache.js';
 import { ensurePermission } from '../../platform/auth/permissions.js';
 import type { RequestContext } from '../../platform/context.js';
 import { withTenantTx } from '../../platform/db/transactions.js';
@@ -22,7 +21,7 @@ export async function updatePerson(
   assertSomethingToUpdate(input);
   // Whoever assigns roles hands out their permissions: that is the tenant admin's call alone.
   if (roleIds) await ensurePermission(ctx, 'tenant.admin', "change a person's roles");
-  const updated = await withTenantTx(ctx, async (tx) => {
+  return withTenantTx(ctx, async (tx) => {
     await assertReferencesExist(tx, ctx.tenantId, [
       { field: 'site_id', table: 'sites', id: fields.site_id },
     ]);
@@ -54,6 +53,4 @@ export async function updatePerson(
     });
     return (await findPerson(tx, ctx.tenantId, id))!;
   });
-  forgetPrincipals(ctx);
-  return updated;
 }

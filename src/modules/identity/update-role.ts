@@ -1,5 +1,4 @@
 import { changedFields, recordAudit } from '../../platform/audit/record-audit.js';
-import { forgetPrincipals } from '../../platform/auth/principal-cache.js';
 import type { RequestContext } from '../../platform/context.js';
 import { withTenantTx } from '../../platform/db/transactions.js';
 import { updateVersioned } from '../../platform/db/versioned-update.js';
@@ -24,7 +23,7 @@ export async function updateRole(
     assertKnownPermissions(fields.permissions);
     fields.permissions = [...fields.permissions].sort();
   }
-  const updated = await withTenantTx(ctx, async (tx) => {
+  return withTenantTx(ctx, async (tx) => {
     const { before, after } = await updateVersioned(tx, {
       table: 'roles',
       tenantId: ctx.tenantId,
@@ -50,6 +49,4 @@ export async function updateRole(
     });
     return (await findRole(tx, ctx.tenantId, id))!;
   });
-  forgetPrincipals(ctx);
-  return updated;
 }

@@ -1,6 +1,5 @@
 import { sql, type Kysely } from 'kysely';
 import { changedFields, recordAudit } from '../../platform/audit/record-audit.js';
-import { forgetPrincipals } from '../../platform/auth/principal-cache.js';
 import type { DB } from '../../platform/db/tables.js';
 import { withTenantTx } from '../../platform/db/transactions.js';
 import { notFound } from '../../platform/errors.js';
@@ -12,7 +11,7 @@ import type { TenantRecord, UpdateTenantPlanInput } from './schemas.js';
 /**
  * A tenant's plan and rate-limit overrides (platform admin): a tenant cannot raise its own limits.
  * Audited in the tenant's trail. Requests carry them with their principal, so the change applies
- * at once here and, with the principal cache's notification, on every other process (ADR 0007).
+ * at once on every process, with the principal cache's invalidation (ADR 0007).
  */
 export async function updateTenantPlan(
   db: Kysely<DB>,
@@ -22,7 +21,7 @@ export async function updateTenantPlan(
   request: PlatformRequest,
 ): Promise<TenantRecord> {
   const { version: _version, ...fields } = input;
-  const updated = await withTenantTx({ db, tenantId }, async (tx) => {
+  return withTenantTx({ db, tenantId }, async (tx) => {
     const before = await tx
       .selectFrom('tenants')
       .select(['version', 'plan', 'rate_limits', 'retention_days', 'pii_keys'])
@@ -62,7 +61,4 @@ export async function updateTenantPlan(
     );
     return after;
   });
-  // Other processes drop the tenant's principals when the database announces the change.
-  forgetPrincipals({ db, tenantId });
-  return updated;
 }

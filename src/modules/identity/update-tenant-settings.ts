@@ -1,5 +1,4 @@
 import { sql } from 'kysely';
-import { forgetPrincipals } from '../../platform/auth/principal-cache.js';
 import { changedFields, recordAudit } from '../../platform/audit/record-audit.js';
 import type { RequestContext } from '../../platform/context.js';
 import { withTenantTx } from '../../platform/db/transactions.js';
@@ -23,7 +22,7 @@ export async function updateTenantSettings(
   const assignments = Object.entries(fields).map(
     ([column, value]) => sql`${sql.ref(column)} = ${value}`,
   );
-  const updated = await withTenantTx(ctx, async (tx) => {
+  return withTenantTx(ctx, async (tx) => {
     const versionGuard = expected ? sql`and version = ${expected.version}` : sql``;
     const { rows } = await sql<{ before: TenantRecord; after: TenantRecord }>`
       with current_row as (
@@ -52,6 +51,4 @@ export async function updateTenantSettings(
     });
     return findTenant(tx, ctx.tenantId);
   });
-  forgetPrincipals(ctx);
-  return updated;
 }

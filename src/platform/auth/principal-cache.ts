@@ -61,22 +61,3 @@ export class PrincipalCache<P extends { tenantId: string; tokenExpiresAt: Date |
     }
   }
 }
-
-const cachesByDatabase = new WeakMap<object, { forgetTenant(tenantId: string): void }>();
-
-/** Makes `cache` the one `forgetPrincipals` clears for callers on `db`. */
-export function registerPrincipalCache(
-  db: object,
-  cache: { forgetTenant(tenantId: string): void },
-): void {
-  cachesByDatabase.set(db, cache);
-}
-
-/**
- * Drops the tenant's cached principals in this process at once, for a use case that has just
- * committed a change to them: the database's notification reaches every process, but a moment
- * later, and the caller's next request must not be that moment.
- */
-export function forgetPrincipals(scope: { db: object; tenantId: string }): void {
-  cachesByDatabase.get(scope.db)?.forgetTenant(scope.tenantId);
-}
