@@ -32,7 +32,7 @@ export default tseslint.config(
           patterns: [
             { regex: '/modules/', message: 'platform/ and workflow/ must not import a module.' },
             {
-              regex: '^\\.\\./(\\.\\./)*(app|main|cli|demo)',
+              regex: '^\\.\\./(\\.\\./)*(app\\.js|main\\.js|cli\\.js|demo/)',
               message: 'No imports from the app layer.',
             },
           ],

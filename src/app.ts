@@ -21,9 +21,9 @@ import { correlationIdOf } from './platform/http/correlation.js';
 import { registerErrorHandling, sendFrameworkError } from './platform/http/error-handler.js';
 import { registerHealthRoutes } from './platform/http/health.js';
 import { registerMetrics } from './platform/metrics.js';
-import { workflowCatalogRoutes } from './workflow/index.js';
+import { BULK_RATE_LIMIT_POLICY, workflowCatalogRoutes } from './workflow/index.js';
 import { WORKFLOWS } from './workflows.js';
-import { createRateLimiting } from './platform/rate-limit/index.js';
+import { createRateLimiting, type RateLimitPolicy } from './platform/rate-limit/index.js';
 import { redisGuard } from './platform/redis-guard.js';
 
 declare module 'fastify' {
@@ -85,7 +85,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const rateLimit = createRateLimiting({
     redis: deps.redis,
     guard,
-    policies: deps.config.search.rateLimit.enabled ? { search: deps.config.search.rateLimit } : {},
+    policies: rateLimitPolicies(deps.config),
     registry: metrics,
     log: app.log,
   });
@@ -142,6 +142,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     { prefix: '/api/v1' },
   );
   return app;
+}
+
+/** The rate-limit policies in force: search (SPEC §9) and bulk (SPEC §8), each unless disabled. */
+function rateLimitPolicies(config: Config): Record<string, RateLimitPolicy> {
+  const policies: Record<string, RateLimitPolicy> = {};
+  if (config.search.rateLimit.enabled) policies.search = config.search.rateLimit;
+  const bulk = config.bulk.rateLimit;
+  if (bulk.enabled) {
+    // Bulk requests without a valid token are answered 401; they count against the address.
+    const limit = bulk.perPerson;
+    policies[BULK_RATE_LIMIT_POLICY] = {
+      windowSeconds: bulk.windowSeconds,
+      anonymous: limit,
+      user: limit,
+      premium: limit,
+    };
+  }
+  return policies;
 }
 
 /** A number of hops as the function Fastify's types accept for it. */

@@ -21,6 +21,8 @@ const SEARCH_DEFAULTS = {
   weights: {},
 };
 
+const BULK_DEFAULTS = { rateLimit: { enabled: true, windowSeconds: 60, perPerson: 10 } };
+
 describe('loadConfig', () => {
   it('defaults to the embedded database on port 3000', () => {
     expect(loadConfig({})).toEqual({
@@ -34,6 +36,7 @@ describe('loadConfig', () => {
       authCacheSeconds: 30,
       trustProxy: false,
       search: SEARCH_DEFAULTS,
+      bulk: BULK_DEFAULTS,
     });
   });
 
@@ -69,6 +72,7 @@ describe('loadConfig', () => {
       authCacheSeconds: 0,
       trustProxy: false,
       search: SEARCH_DEFAULTS,
+      bulk: BULK_DEFAULTS,
     });
   });
 
@@ -90,6 +94,13 @@ describe('loadConfig', () => {
       weights: { ticket: { recency: 0.3, text: 0.5 } },
     });
     expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(
+      loadConfig({
+        BULK_RATE_LIMIT: '25',
+        BULK_RATE_LIMIT_WINDOW_SECONDS: '120',
+        BULK_RATE_LIMIT_ENABLED: 'false',
+      }).bulk,
+    ).toEqual({ rateLimit: { enabled: false, windowSeconds: 120, perPerson: 25 } });
     expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
   });
 
@@ -99,6 +110,7 @@ describe('loadConfig', () => {
     { key: 'SEARCH_WEIGHTS', value: '{"ticket": {"luck": 1}}' },
     { key: 'SEARCH_WEIGHTS', value: '{"ticket": {"text": -1}}' },
     { key: 'SEARCH_RATE_LIMIT_USER', value: '0' },
+    { key: 'BULK_RATE_LIMIT', value: '0' },
     { key: 'SEARCH_RATE_LIMIT_USER', value: '1.5' },
     { key: 'TRUST_PROXY', value: 'everyone' },
   ])('rejects $key=$value', ({ key, value }) => {

@@ -19,6 +19,9 @@ const ConfigSchema = Type.Object({
   SEARCH_RATE_LIMIT_USER: Type.Integer({ minimum: 1, default: 100 }),
   SEARCH_RATE_LIMIT_PREMIUM: Type.Integer({ minimum: 1, default: 500 }),
   SEARCH_RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 300 }),
+  BULK_RATE_LIMIT_ENABLED: Type.Boolean({ default: true }),
+  BULK_RATE_LIMIT: Type.Integer({ minimum: 1, default: 10 }),
+  BULK_RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 60 }),
   SEARCH_CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 300 }),
   SEARCH_CACHE_ENTRIES: Type.Integer({ minimum: 1, default: 10_000 }),
   SEARCH_WEIGHTS: Type.Optional(Type.String({ minLength: 2 })),
@@ -47,6 +50,8 @@ const WHOLE_NUMBER_KEYS = [
   'SEARCH_RATE_LIMIT_WINDOW_SECONDS',
   'SEARCH_CACHE_TTL_SECONDS',
   'SEARCH_CACHE_ENTRIES',
+  'BULK_RATE_LIMIT',
+  'BULK_RATE_LIMIT_WINDOW_SECONDS',
 ];
 
 /** Values that must never be echoed back in an error message. */
@@ -81,6 +86,14 @@ export interface Config {
     readonly cacheTtlSeconds: number;
     readonly cacheEntries: number;
     readonly weights: WeightOverrides;
+  };
+  readonly bulk: {
+    /** Bulk requests per person per window (SPEC §8), whatever the plan; overridable per tenant. */
+    readonly rateLimit: {
+      readonly enabled: boolean;
+      readonly windowSeconds: number;
+      readonly perPerson: number;
+    };
   };
 }
 
@@ -133,6 +146,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       cacheTtlSeconds: v.SEARCH_CACHE_TTL_SECONDS,
       cacheEntries: v.SEARCH_CACHE_ENTRIES,
       weights,
+    }),
+    bulk: Object.freeze({
+      rateLimit: Object.freeze({
+        enabled: v.BULK_RATE_LIMIT_ENABLED,
+        windowSeconds: v.BULK_RATE_LIMIT_WINDOW_SECONDS,
+        perPerson: v.BULK_RATE_LIMIT,
+      }),
     }),
   });
 }

@@ -19,6 +19,40 @@ import { toColumns } from '../platform/records/write-records.js';
 import type { Decision, TransitionRequest } from './decide.js';
 import type { WorkflowDefinition, WorkflowRecord } from './definition.js';
 
+/**
+ * The STATE_CHANGED entry of an accepted transition of `record` (as read when deciding): the same
+ * for a single transition and for each record of a bulk one.
+ */
+export function stateChangedEvent<Facts>(
+  workflow: WorkflowDefinition<Facts>,
+  record: WorkflowRecord,
+  decision: Extract<Decision<Facts>, { ok: true }>,
+  request: Omit<TransitionRequest, 'targetState'>,
+): AuditEvent {
+  const { from, to } = decision.move;
+  const inState = Date.now() - new Date(record.status_changed_at as string).getTime();
+  return {
+    eventType: 'STATE_CHANGED',
+    entityType: workflow.entity,
+    entityId: record.id,
+    changes: changedFields(record, { ...decision.changes, status: to }, [
+      'status',
+      ...Object.keys(decision.changes),
+    ]),
+    metadata: {
+      version: record.version + 1,
+      ...(decision.warnings.length > 0 ? { warnings: decision.warnings.map((w) => w.code) } : {}),
+      ...(request.metadata ? { request: request.metadata } : {}),
+    },
+    stateTransition: {
+      fromState: from,
+      toState: to,
+      transitionReason: request.comments?.trim() || null,
+      transitionDurationSeconds: Math.max(0, inState / 1000),
+    },
+  };
+}
+
 export interface AppliedTransition {
   /** The record after the transition, as reads return it. */
   record: RecordRow;
@@ -40,29 +74,7 @@ export async function applyTransition<Facts>(
   expected: ExpectedVersion,
 ): Promise<AppliedTransition> {
   const { from, to } = decision.move;
-  const inState = Date.now() - new Date(record.status_changed_at as string).getTime();
-  const events: AuditEvent[] = [
-    {
-      eventType: 'STATE_CHANGED',
-      entityType: workflow.entity,
-      entityId: record.id,
-      changes: changedFields(record, { ...decision.changes, status: to }, [
-        'status',
-        ...Object.keys(decision.changes),
-      ]),
-      metadata: {
-        version: record.version + 1,
-        ...(decision.warnings.length > 0 ? { warnings: decision.warnings.map((w) => w.code) } : {}),
-        ...(request.metadata ? { request: request.metadata } : {}),
-      },
-      stateTransition: {
-        fromState: from,
-        toState: to,
-        transitionReason: request.comments?.trim() || null,
-        transitionDurationSeconds: Math.max(0, inState / 1000),
-      },
-    },
-  ];
+  const events = [stateChangedEvent(workflow, record, decision, request)];
   const audit = auditInserts(ctx, events, UPDATED_ROW);
   const set = Object.fromEntries(toColumns(workflow.table, decision.changes));
   const { after, record: updated } = await updateVersioned(tx, {

@@ -15,3 +15,12 @@ export {
   transitionRecord,
   type TransitionResult,
 } from './transition-record.js';
+export {
+  bulkAssign,
+  bulkMove,
+  bulkSetField,
+  bulkTransition,
+  bulkUpdate,
+  type BulkEndpoint,
+} from './bulk/endpoints.js';
+export { BULK_RATE_LIMIT_POLICY, bulkRoutes } from './bulk/routes.js';

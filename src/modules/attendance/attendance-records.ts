@@ -10,6 +10,7 @@ import {
 } from '../../platform/records/filters.js';
 import type { ListSpec, RecordTable } from '../../platform/records/record-table.js';
 import { recordService } from '../../platform/records/record-service.js';
+import type { Reference } from '../../platform/records/references.js';
 import { validateAttendanceInput } from './attendance-rules.js';
 import type { CreateAttendanceInput, UpdateAttendanceInput } from './schemas.js';
 
@@ -56,12 +57,17 @@ const ATTENDANCE_LIST: ListSpec = {
   },
 };
 
+export const attendanceReferences = (input: {
+  person_id?: string | undefined;
+  site_id?: string | undefined;
+}): Reference[] => [
+  { field: 'person_id', table: 'people', id: input.person_id },
+  { field: 'site_id', table: 'sites', id: input.site_id },
+];
+
 export const attendance = recordService<CreateAttendanceInput, UpdateAttendanceInput>({
   table: ATTENDANCE,
   list: ATTENDANCE_LIST,
   validate: validateAttendanceInput,
-  references: (input) => [
-    { field: 'person_id', table: 'people', id: input.person_id },
-    { field: 'site_id', table: 'sites', id: input.site_id },
-  ],
+  references: attendanceReferences,
 });

@@ -1,13 +1,21 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { recordRoutes } from '../../platform/http/record-routes.js';
-import { transitionRoutes } from '../../workflow/index.js';
-import { attendance } from './attendance-records.js';
+import {
+  bulkMove,
+  bulkRoutes,
+  bulkTransition,
+  bulkUpdate,
+  transitionRoutes,
+} from '../../workflow/index.js';
+import { attendance, ATTENDANCE, attendanceReferences } from './attendance-records.js';
+import { validateAttendanceInput } from './attendance-rules.js';
 import { ATTENDANCE_WORKFLOW } from './machine.js';
 import {
   AttendanceSchema,
   CreateAttendanceBody,
   ListAttendanceQuery,
   UpdateAttendanceBody,
+  type UpdateAttendanceInput,
 } from './schemas.js';
 
 const attendanceRecordRoutes = recordRoutes({
@@ -35,6 +43,24 @@ export const attendanceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tag: 'attendance',
       record: AttendanceSchema,
       viewPermission: 'attendance.view',
+    }),
+  );
+  await app.register(
+    bulkRoutes(ATTENDANCE_WORKFLOW, {
+      tag: 'attendance',
+      endpoints: [
+        bulkTransition(ATTENDANCE_WORKFLOW.states),
+        bulkMove('approve', 'APPROVED'),
+        bulkMove('reject', 'REJECTED'),
+        bulkMove('lock', 'LOCKED'),
+        bulkUpdate<UpdateAttendanceInput>({
+          patch: UpdateAttendanceBody,
+          table: ATTENDANCE,
+          permission: 'attendance.update',
+          validate: validateAttendanceInput,
+          references: attendanceReferences,
+        }),
+      ],
     }),
   );
 };

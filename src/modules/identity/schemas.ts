@@ -126,9 +126,12 @@ export type CreateTokenInput = Static<typeof CreateTokenBody>;
 
 export const TENANT_PLANS = ['standard', 'premium'] as const;
 
-/** Per-policy limits a tenant's people get instead of their plan's: `{"search": 2000}`. */
+/** Per-policy limits a tenant's people get instead of their plan's: `{"search": 2000, "bulk": 30}`. */
 const RateLimitOverrides = Type.Object(
-  { search: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })) },
+  {
+    search: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+    bulk: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+  },
   { additionalProperties: false },
 );
 

@@ -214,7 +214,7 @@ describe('PATCH /api/v1/tenants/{id}', () => {
       {},
       { plan: 'gold' },
       { rate_limits: { search: 0 } },
-      { rate_limits: { bulk: 10 } },
+      { rate_limits: { exports: 10 } },
       { rate_limits: { search: 'many' } },
       { name: 'Renamed' },
     ]) {

@@ -1,5 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { transitionRoutes } from '../../workflow/index.js';
+import {
+  bulkAssign,
+  bulkMove,
+  bulkRoutes,
+  bulkTransition,
+  transitionRoutes,
+} from '../../workflow/index.js';
 import { TASK_WORKFLOW } from './machine.js';
 import { recordRoutes } from '../../platform/http/record-routes.js';
 import {
@@ -13,6 +19,7 @@ import {
   UpdateTaskTemplateBody,
 } from './schemas.js';
 import { tasks } from './task-records.js';
+import { TASKS } from './task-table.js';
 import { taskTemplates } from './task-template-records.js';
 
 const PERMISSIONS = {
@@ -56,6 +63,17 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tag: 'tasks',
       record: TaskSchema,
       viewPermission: 'tasks.view',
+    }),
+  );
+  await app.register(
+    bulkRoutes(TASK_WORKFLOW, {
+      tag: 'tasks',
+      endpoints: [
+        bulkTransition(TASK_WORKFLOW.states),
+        bulkMove('start', 'INPROGRESS'),
+        bulkMove('complete', 'COMPLETED'),
+        bulkAssign(TASKS, 'tasks.update'),
+      ],
     }),
   );
 };

@@ -4,7 +4,14 @@ import { permit, tenantContext } from '../../platform/http/auth.js';
 import { recordRoutes } from '../../platform/http/record-routes.js';
 import { etag, expectedVersion } from '../../platform/optimistic-lock.js';
 import { IdParams, IfMatchHeader } from '../../platform/schemas.js';
-import { transitionRoutes } from '../../workflow/index.js';
+import {
+  bulkAssign,
+  bulkMove,
+  bulkRoutes,
+  bulkTransition,
+  bulkUpdate,
+  transitionRoutes,
+} from '../../workflow/index.js';
 import { lineItems } from './line-items.js';
 import { WORK_ORDER_WORKFLOW } from './machine.js';
 import {
@@ -15,8 +22,11 @@ import {
   ListWorkOrdersQuery,
   UpdateLineItemBody,
   UpdateWorkOrderBody,
+  type UpdateWorkOrderInput,
   WorkOrderSchema,
 } from './schemas.js';
+import { WORK_ORDERS } from './repository.js';
+import { validateSchedule, workOrderReferences } from './work-order-rules.js';
 import { workOrders } from './work-order-records.js';
 
 const LINE_ITEMS_PATH = '/work-orders/:id/line-items';
@@ -47,6 +57,24 @@ export const workOrderRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tag: 'work-orders',
       record: WorkOrderSchema,
       viewPermission: 'work_orders.view',
+    }),
+  );
+  await app.register(
+    bulkRoutes(WORK_ORDER_WORKFLOW, {
+      tag: 'work-orders',
+      endpoints: [
+        bulkTransition(WORK_ORDER_WORKFLOW.states),
+        bulkMove('approve', 'APPROVED'),
+        bulkMove('reject', 'DRAFT'),
+        bulkAssign(WORK_ORDERS, 'work_orders.update'),
+        bulkUpdate<UpdateWorkOrderInput>({
+          patch: UpdateWorkOrderBody,
+          table: WORK_ORDERS,
+          permission: 'work_orders.update',
+          validate: validateSchedule,
+          references: workOrderReferences,
+        }),
+      ],
     }),
   );
 

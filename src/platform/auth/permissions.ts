@@ -31,6 +31,21 @@ export async function denyPermission(
   permission: string,
   actionAttempted: string,
 ): Promise<never> {
+  await auditDenials(ctx, [{ permission, actionAttempted }]);
+  throw new AppError('PERMISSION_DENIED', { details: { required_permission: permission } });
+}
+
+export interface Denial {
+  permission: string;
+  actionAttempted: string;
+}
+
+/**
+ * Writes a PERMISSION_DENIED entry for each denial, in a transaction of its own. The actor's
+ * denials of the last day set the risk level.
+ */
+export async function auditDenials(ctx: RequestContext, denials: readonly Denial[]): Promise<void> {
+  if (denials.length === 0) return;
   await withTenantTx(ctx, async (tx) => {
     const { recent } = await tx
       .selectFrom('audit_entries')
@@ -41,13 +56,20 @@ export async function denyPermission(
       .where('created_at', '>', new Date(Date.now() - 24 * 3600 * 1000))
       .executeTakeFirstOrThrow();
     const riskLevel = RISK_THRESHOLDS.find(([atLeast]) => recent >= atLeast)?.[1] ?? 'LOW';
-    await recordAudit(tx, ctx, {
-      eventType: 'PERMISSION_DENIED',
-      entityType: 'permission',
-      entityId: null,
-      securityFlags: riskLevel === 'LOW' ? [] : ['REPEATED_DENIALS'],
-      permissionDenial: { requiredPermission: permission, actionAttempted, riskLevel },
-    });
+    await recordAudit(
+      tx,
+      ctx,
+      ...denials.map((denial) => ({
+        eventType: 'PERMISSION_DENIED' as const,
+        entityType: 'permission',
+        entityId: null,
+        securityFlags: riskLevel === 'LOW' ? [] : ['REPEATED_DENIALS'],
+        permissionDenial: {
+          requiredPermission: denial.permission,
+          actionAttempted: denial.actionAttempted,
+          riskLevel,
+        },
+      })),
+    );
   });
-  throw new AppError('PERMISSION_DENIED', { details: { required_permission: permission } });
 }

@@ -36,6 +36,7 @@ const TENANT_TABLES = [
   'search_words',
   'saved_searches',
   'search_events',
+  'idempotency_keys',
 ];
 
 type Row = Record<string, unknown>;
@@ -128,6 +129,11 @@ async function addRowsToEveryTable(tenant: TestTenant): Promise<void> {
     await sql`insert into search_events
         (tenant_id, actor_id, query, entities, result_count, latency_ms, from_cache)
       values (${tenant_id}, ${tenant.adminId}, 'boiler', '{work_order}', 1, 3.5, false)`.execute(
+      tx,
+    );
+    await sql`insert into idempotency_keys
+        (tenant_id, actor_id, key, request_hash, status_code, response, expires_at)
+      values (${tenant_id}, ${tenant.adminId}, 'k1', 'h', 200, '{}', now() + interval '1 day')`.execute(
       tx,
     );
   });

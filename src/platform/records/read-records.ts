@@ -58,6 +58,36 @@ export async function findRecords(
   return rows;
 }
 
+/** A record as a bulk change finds it: whether it is frozen (a LOCKED attendance record) too. */
+export interface FoundRecord {
+  record: RecordRow;
+  frozen: boolean;
+}
+
+/**
+ * The live records of the tenant among `ids`, in id order. With `lock`, each is locked for the
+ * rest of the transaction (in id order, so requests over overlapping ids cannot deadlock), so a
+ * decision taken on them still holds when they are written.
+ */
+export async function findRecordsForChange(
+  tx: Tx,
+  table: RecordTable,
+  tenantId: string,
+  ids: readonly string[],
+  options: { lock: boolean },
+): Promise<FoundRecord[]> {
+  if (ids.length === 0) return [];
+  const frozen = table.frozen?.condition ?? sql<boolean>`false`;
+  const lock = options.lock ? sql`for no key update of r` : sql``;
+  const { rows } = await sql<RecordRow & { record_is_frozen: boolean }>`
+    select ${recordColumns(table)}, (${frozen}) as record_is_frozen
+    from ${sql.table(table.table)} r
+    where r.tenant_id = ${tenantId} and r.id = any(${sql.val(ids)}::uuid[]) ${live(table)}
+    order by r.id
+    ${lock}`.execute(tx);
+  return rows.map(({ record_is_frozen, ...record }) => ({ record, frozen: record_is_frozen }));
+}
+
 export type ListRequest = PageRequest & { sort?: string | undefined } & Record<string, unknown>;
 
 /** One page of a tenant's live records, filtered and sorted as `spec` allows. */

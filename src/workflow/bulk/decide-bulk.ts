@@ -1,0 +1,114 @@
+import type { RequestContext } from '../../platform/context.js';
+import { AppError, notFound } from '../../platform/errors.js';
+import { versionConflict } from '../../platform/optimistic-lock.js';
+import type { RecordRow } from '../../platform/records/record-table.js';
+import { decideTransition, type Decision, type Warning } from '../decide.js';
+import type { TransitionFacts, WorkflowDefinition, WorkflowRecord } from '../definition.js';
+import type { BulkChange, BulkRequest } from './bulk-request.js';
+
+/** A record found for a bulk change, with what its rules need. */
+export interface Candidate<Facts> {
+  input: TransitionFacts<Facts>;
+  frozen: boolean;
+}
+
+export type Verdict<Facts> =
+  | {
+      id: string;
+      ok: true;
+      record: WorkflowRecord;
+      /** Column values to write; for a transition, its decision too. */
+      values: RecordRow;
+      decision?: Extract<Decision<Facts>, { ok: true }>;
+      warnings: Warning[];
+    }
+  | { id: string; ok: false; error: AppError; deniedPermission?: string };
+
+/**
+ * Decides each record exactly as a single request would (SPEC §8), writing nothing: not found,
+ * then the permission, then a stale version, then the move and its rules (or, for a field
+ * update, a frozen record and the PATCH checks).
+ */
+export function decideBulk<Facts>(
+  ctx: Pick<RequestContext, 'permissions' | 'tenant'>,
+  workflow: WorkflowDefinition<Facts>,
+  change: BulkChange,
+  request: BulkRequest,
+  candidates: ReadonlyMap<string, Candidate<Facts>>,
+): Verdict<Facts>[] {
+  return request.ids.map((id): Verdict<Facts> => {
+    const candidate = candidates.get(id);
+    if (!candidate) return { id, ok: false, error: notFound(workflow.table.entityName) };
+    const { record } = candidate.input;
+    const fail = (error: AppError, deniedPermission?: string): Verdict<Facts> => ({
+      id,
+      ok: false,
+      error,
+      ...(deniedPermission ? { deniedPermission } : {}),
+    });
+
+    if (change.kind === 'transition') {
+      const decision = decideTransition(
+        workflow,
+        candidate.input,
+        change.targetState,
+        ctx.permissions,
+      );
+      if (!decision.ok && decision.deniedPermission) {
+        return fail(decision.error, decision.deniedPermission);
+      }
+      const stale = staleVersion(ctx, request, record);
+      if (stale) return fail(stale);
+      if (!decision.ok) return fail(decision.error);
+      const values = { ...decision.changes, status: change.targetState };
+      return { id, ok: true, record, values, decision, warnings: decision.warnings };
+    }
+
+    const missing = change.permissions.find((permission) => !ctx.permissions.has(permission));
+    if (missing) {
+      return fail(
+        new AppError('PERMISSION_DENIED', { details: { required_permission: missing } }),
+        missing,
+      );
+    }
+    const stale = staleVersion(ctx, request, record);
+    if (stale) return fail(stale);
+    if (candidate.frozen) return fail(workflow.table.frozen!.error());
+    try {
+      change.validate?.(withIsoDates({ ...record, ...change.set }));
+    } catch (error) {
+      if (error instanceof AppError) return fail(error);
+      throw error;
+    }
+    return { id, ok: true, record, values: change.set, warnings: [] };
+  });
+}
+
+/** The version the caller named for the record, when the record is no longer at it. */
+function staleVersion(
+  ctx: Pick<RequestContext, 'tenant'>,
+  request: BulkRequest,
+  record: WorkflowRecord,
+): AppError | null {
+  const version = request.versions?.[record.id];
+  if (version === undefined) {
+    return ctx.tenant.requireIfMatch
+      ? new AppError('PRECONDITION_REQUIRED', {
+          message: 'This tenant requires a version for every record: name it in versions',
+        })
+      : null;
+  }
+  return version === record.version
+    ? null
+    : versionConflict({ version, source: 'body' }, record.version);
+}
+
+/** Dates as the ISO text a request carries, for checks written for request input. */
+function withIsoDates(record: RecordRow): RecordRow {
+  return Object.fromEntries(
+    Object.entries(record).map(([field, value]) => [
+      field,
+      value instanceof Date ? value.toISOString() : value,
+    ]),
+  );
+}

@@ -1,0 +1,286 @@
+import { performance } from 'node:perf_hooks';
+import { sql } from 'kysely';
+import { changedFields, recordAudit, type AuditEvent } from '../../platform/audit/record-audit.js';
+import { auditDenials, type Denial } from '../../platform/auth/permissions.js';
+import type { RequestContext } from '../../platform/context.js';
+import { withTenantTx, type Tx } from '../../platform/db/transactions.js';
+import { updateVersionedSet } from '../../platform/db/versioned-set-update.js';
+import type { VersionedTable } from '../../platform/db/versioned-update.js';
+import { AppError } from '../../platform/errors.js';
+import {
+  claimIdempotencyKey,
+  storeIdempotentResponse,
+  type IdempotentRequest,
+} from '../../platform/idempotency/idempotency-keys.js';
+import { findRecordsForChange } from '../../platform/records/read-records.js';
+import type { RecordRow } from '../../platform/records/record-table.js';
+import { assertReferencesExist } from '../../platform/records/references.js';
+import { stateChangedEvent } from '../apply-transition.js';
+import type { WorkflowDefinition, WorkflowRecord } from '../definition.js';
+import { assertMetadataFits } from '../metadata.js';
+import { assertValidIds, type BulkChange, type BulkRequest } from './bulk-request.js';
+import { bulkReport, failureMessage, type BulkReport } from './bulk-report.js';
+import { decideBulk, type Candidate, type Verdict } from './decide-bulk.js';
+
+/** One bulk endpoint: which records, and what it does to each. */
+export interface BulkOperation<Facts> {
+  /** `work_order.approve`: the report's and the BULK_OPERATION entry's `operation_type`. */
+  type: string;
+  workflow: WorkflowDefinition<Facts>;
+  change: BulkChange;
+}
+
+export interface BulkResult {
+  report: BulkReport;
+  /** The response body as sent the first time: a replay sends these bytes again. */
+  body: string;
+  replayed: boolean;
+}
+
+/**
+ * Runs a bulk request (SPEC §8) in a bounded number of statements, whatever its size: the records
+ * are read and locked in one, decided in memory, the passing ones written in one guarded by
+ * state and version, and every audit entry inserted in one. A dry run only reads.
+ */
+export async function runBulkOperation<Facts>(
+  ctx: RequestContext,
+  operation: BulkOperation<Facts>,
+  given: BulkRequest,
+  idempotency: IdempotentRequest | null,
+): Promise<BulkResult> {
+  const started = performance.now();
+  const request = normaliseIds(given);
+  assertValidIds(request);
+  assertMetadataFits(request.metadata);
+
+  if (request.dryRun) {
+    const verdicts = await withTenantTx(ctx, (tx) => decide(tx, ctx, operation, request, false));
+    const report = reportOf(operation, verdicts, request, { applied: null, correlationId: null });
+    return { report, body: JSON.stringify(report), replayed: false };
+  }
+
+  const owner = { tenantId: ctx.tenantId, actorId: ctx.actorId };
+  let denials: Denial[] = [];
+  const result = await withTenantTx(ctx, async (tx): Promise<BulkResult> => {
+    if (idempotency) {
+      const claim = await claimIdempotencyKey(tx, owner, idempotency);
+      if (claim.kind === 'replay') {
+        return {
+          report: JSON.parse(claim.response) as BulkReport,
+          body: claim.response,
+          replayed: true,
+        };
+      }
+    }
+    let verdicts = await decide(tx, ctx, operation, request, true);
+    denials = deniedIn(operation, verdicts);
+    const write = await writePassing(tx, ctx, operation, request, verdicts);
+    verdicts = write.verdicts;
+    const report = reportOf(operation, verdicts, request, {
+      applied: write.applied,
+      correlationId: ctx.correlationId,
+    });
+    await recordAudit(
+      tx,
+      ctx,
+      ...write.events,
+      bulkOperationEvent(operation, request, report, verdicts, performance.now() - started),
+    );
+    const body = JSON.stringify(report);
+    if (idempotency) await storeIdempotentResponse(tx, owner, idempotency.key, 200, body);
+    return { report, body, replayed: false };
+  });
+  // Denials are kept even when the request rolled back: they are attempts, not changes.
+  await auditDenials(ctx, denials);
+  return result;
+}
+
+/** Ids as the database returns them (lower case), in `ids` and as `versions` keys. */
+function normaliseIds(request: BulkRequest): BulkRequest {
+  return {
+    ...request,
+    ids: request.ids.map((id) => id.toLowerCase()),
+    versions: request.versions
+      ? Object.fromEntries(
+          Object.entries(request.versions).map(([id, version]) => [id.toLowerCase(), version]),
+        )
+      : undefined,
+  };
+}
+
+/** Reads (and, to write, locks) the records in one statement and decides each in memory. */
+async function decide<Facts>(
+  tx: Tx,
+  ctx: RequestContext,
+  operation: BulkOperation<Facts>,
+  request: BulkRequest,
+  lock: boolean,
+): Promise<Verdict<Facts>[]> {
+  const { workflow, change } = operation;
+  if (change.kind === 'update')
+    await assertReferencesExist(tx, ctx.tenantId, change.references ?? []);
+  const found = await findRecordsForChange(tx, workflow.table, ctx.tenantId, request.ids, { lock });
+  const records = found.map(({ record }) => record as WorkflowRecord);
+  const facts =
+    change.kind === 'transition'
+      ? await workflow.loadFacts(tx, ctx, records)
+      : records.map(() => undefined as Facts);
+  const now = new Date();
+  const candidates = new Map<string, Candidate<Facts>>(
+    found.map(({ frozen }, i) => [
+      records[i]!.id,
+      {
+        frozen,
+        input: {
+          record: records[i]!,
+          facts: facts[i]!,
+          comments: request.comments ?? null,
+          metadata: request.metadata ?? {},
+          now,
+        },
+      },
+    ]),
+  );
+  return decideBulk(ctx, workflow, operation.change, request, candidates);
+}
+
+/**
+ * Writes every passing record in one statement, unless all-or-nothing and something failed.
+ * A record that changed since it was read (it cannot while locked; the guard stays as the
+ * contract) fails with CONCURRENCY_ERROR, and in all-or-nothing mode undoes the rest.
+ */
+async function writePassing<Facts>(
+  tx: Tx,
+  ctx: RequestContext,
+  operation: BulkOperation<Facts>,
+  request: BulkRequest,
+  decided: Verdict<Facts>[],
+): Promise<{ verdicts: Verdict<Facts>[]; applied: Set<string>; events: AuditEvent[] }> {
+  const passing = decided.filter((verdict) => verdict.ok);
+  const nothing = { verdicts: decided, applied: new Set<string>(), events: [] };
+  if (passing.length === 0 || (request.rollbackOnError && passing.length < decided.length)) {
+    return nothing;
+  }
+  const { workflow, change } = operation;
+  const columns = [...new Set(passing.flatMap((verdict) => Object.keys(verdict.values)))];
+  if (request.rollbackOnError) await sql`savepoint bulk_changes`.execute(tx);
+  const rows = await updateVersionedSet(tx, {
+    table: workflow.table.table as VersionedTable,
+    tenantId: ctx.tenantId,
+    actorId: ctx.actorId,
+    columns,
+    frozen: workflow.table.frozen?.condition,
+    alsoSet: change.kind === 'transition' ? [sql`status_changed_at = now()`] : [],
+    changes: passing.map((verdict) => ({
+      id: verdict.id,
+      version: verdict.record.version,
+      ...(change.kind === 'transition' ? { status: verdict.record.status } : {}),
+      // Columns another record's change sets keep this record's value.
+      values: Object.fromEntries(
+        columns.map((column) => [
+          column,
+          column in verdict.values ? verdict.values[column] : verdict.record[column],
+        ]),
+      ),
+    })),
+  });
+  const written = new Map(rows.map((row) => [row.id, row]));
+  const verdicts = decided.map((verdict): Verdict<Facts> =>
+    !verdict.ok || written.has(verdict.id)
+      ? verdict
+      : { id: verdict.id, ok: false, error: new AppError('CONCURRENCY_ERROR') },
+  );
+  if (written.size < passing.length && request.rollbackOnError) {
+    await sql`rollback to savepoint bulk_changes`.execute(tx);
+    return { ...nothing, verdicts };
+  }
+  const events = verdicts.flatMap((verdict): AuditEvent[] => {
+    const row = written.get(verdict.id);
+    if (!verdict.ok || !row) return [];
+    if (verdict.decision)
+      return [stateChangedEvent(workflow, verdict.record, verdict.decision, request)];
+    return [
+      {
+        eventType: 'UPDATED',
+        entityType: workflow.entity,
+        entityId: verdict.id,
+        changes: changedFields(row.before, row.after, Object.keys(verdict.values)),
+        metadata: { version: row.after.version },
+      },
+    ];
+  });
+  return { verdicts, applied: new Set(written.keys()), events };
+}
+
+function reportOf<Facts>(
+  operation: BulkOperation<Facts>,
+  verdicts: readonly Verdict<Facts>[],
+  request: BulkRequest,
+  written: { applied: ReadonlySet<string> | null; correlationId: string | null },
+): BulkReport {
+  const passing = verdicts.filter((verdict) => verdict.ok).map((verdict) => verdict.id);
+  // All-or-nothing: one failure and the request as a whole changes nothing.
+  const wasRolledBack = request.rollbackOnError && passing.length < verdicts.length;
+  // A dry run reports what would have been written.
+  const changed = written.applied ?? new Set(wasRolledBack ? [] : passing);
+  return bulkReport({
+    operationType: operation.type,
+    verdicts,
+    changed,
+    wasRolledBack,
+    dryRun: request.dryRun,
+    correlationId: written.correlationId,
+  });
+}
+
+/** One PERMISSION_DENIED entry per permission the caller lacked, naming how many records. */
+function deniedIn<Facts>(
+  operation: BulkOperation<Facts>,
+  verdicts: readonly Verdict<Facts>[],
+): Denial[] {
+  const counts = new Map<string, number>();
+  for (const verdict of verdicts) {
+    if (!verdict.ok && verdict.deniedPermission) {
+      counts.set(verdict.deniedPermission, (counts.get(verdict.deniedPermission) ?? 0) + 1);
+    }
+  }
+  return [...counts].map(([permission, count]) => ({
+    permission,
+    actionAttempted: `bulk ${operation.type} of ${count} ${operation.workflow.entity} record(s)`,
+  }));
+}
+
+function bulkOperationEvent<Facts>(
+  operation: BulkOperation<Facts>,
+  request: BulkRequest,
+  report: BulkReport,
+  verdicts: readonly Verdict<Facts>[],
+  elapsedMs: number,
+): AuditEvent {
+  const { change } = operation;
+  const failureDetails: Record<string, string> = {};
+  for (const verdict of verdicts) {
+    if (!verdict.ok)
+      failureDetails[verdict.id] = `${verdict.error.code}: ${failureMessage(verdict.error)}`;
+  }
+  return {
+    eventType: 'BULK_OPERATION',
+    entityType: operation.workflow.entity,
+    entityId: null,
+    metadata: {
+      ...(change.kind === 'transition' ? { target_state: change.targetState } : {}),
+      ...(change.kind === 'update' ? { fields: Object.keys(change.set) } : {}),
+      rollback_on_error: request.rollbackOnError,
+      ...(request.metadata ? { request: request.metadata } : {}),
+    } satisfies RecordRow,
+    bulkOperation: {
+      operationType: operation.type,
+      totalItems: report.total_items,
+      successfulItems: report.successful_items,
+      failedItems: report.failed_items,
+      failureDetails,
+      executionTimeMs: Math.round(elapsedMs),
+      wasRolledBack: report.was_rolled_back,
+    },
+  };
+}
