@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildTestApp, onPostgres, type TestApp } from './app.js';
 import { auditCounts, bulk, entriesOf, statesOf, type Report } from './bulk.js';
 import { createPersonWith, createTenant, type TestTenant } from './factories.js';
@@ -197,6 +198,47 @@ describe('modes', () => {
     const states = await statesOf(t, 'work_orders', [...passing, failing!]);
     for (const state of states.values()) expect(state).toEqual({ status: 'SUBMITTED', version: 1 });
     expect(await auditCounts(t, tenant.id)).toEqual(before);
+  });
+});
+
+describe('set-based', () => {
+  /** Statements sent to the database while `work` runs (both backends go through pg.Client). */
+  async function statementsDuring(work: () => Promise<unknown>): Promise<number> {
+    const spy = vi.spyOn(pg.Client.prototype, 'query');
+    try {
+      await work();
+      return spy.mock.calls.length;
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  it('sends as many statements for 40 records as for 2', async () => {
+    const few = await workOrders(2);
+    const many = await workOrders(40);
+    const submit = (ids: string[]) => async () => {
+      const response = await bulk(t, tenant.adminToken, 'work-orders', 'transition', {
+        ids,
+        target_state: 'SUBMITTED',
+      });
+      expect(response.data.successful_items).toBe(ids.length);
+    };
+    await submit([(await workOrders(1))[0]!])(); // warms the token cache
+    const forFew = await statementsDuring(submit(few));
+    const forMany = await statementsDuring(submit(many));
+    expect(forMany).toBe(forFew);
+    expect(forMany).toBeLessThanOrEqual(10);
+  });
+
+  it('counts requests and records in /metrics', async () => {
+    await approve({ ids: [randomUUID()] });
+    const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toMatch(
+      /facilityflow_bulk_requests_total\{operation="work_order.approve",outcome="rolled_back"\} [1-9]/,
+    );
+    expect(metrics.body).toMatch(
+      /facilityflow_bulk_items_total\{operation="work_order.approve",result="failed"\} [1-9]/,
+    );
   });
 });
 
