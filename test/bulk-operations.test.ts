@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildTestApp, onPostgres, type TestApp } from './app.js';
+import { buildTestApp, call, onPostgres, type TestApp } from './app.js';
 import { auditCounts, bulk, entriesOf, statesOf, type Report } from './bulk.js';
 import { createPersonWith, createTenant, type TestTenant } from './factories.js';
 import { createRecord, createSite } from './records.js';
@@ -323,6 +323,32 @@ describe('each record gets the checks a single request would', () => {
     const states = await statesOf(t, 'work_orders', [fresh!, stale!]);
     expect(states.get(stale!)).toEqual({ status: 'SUBMITTED', version: 1 });
     expect(states.get(fresh!)).toEqual({ status: 'APPROVED', version: 2 });
+  });
+
+  it('a tenant that requires versions gets PRECONDITION_REQUIRED for a record named without one', async () => {
+    const strict = await createTenant(t, 'Strict');
+    const set = await call(t, strict.adminToken, {
+      method: 'PATCH',
+      url: '/api/v1/tenant',
+      payload: { require_if_match: true },
+    });
+    expect(set.statusCode, set.body).toBe(200);
+    const strictSite = await createSite(t, strict.adminToken);
+    const [named, unnamed] = await Promise.all(
+      ['Named', 'Unnamed'].map((title) =>
+        createRecord(t, strict.adminToken, 'work-orders', { title, site_id: strictSite.id }),
+      ),
+    );
+    const response = await bulk(t, strict.adminToken, 'work-orders', 'transition', {
+      ids: [named!.id, unnamed!.id],
+      target_state: 'SUBMITTED',
+      versions: { [named!.id]: 1 },
+      rollback_on_error: false,
+    });
+    expect(response.data).toMatchObject({
+      successful_ids: [named!.id],
+      failure_codes: { [unnamed!.id]: 'PRECONDITION_REQUIRED' },
+    });
   });
 
   it('a move the table does not list is INVALID_STATE_TRANSITION', async () => {
