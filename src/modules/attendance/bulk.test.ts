@@ -211,26 +211,20 @@ describe('POST /attendance/bulk/transition', () => {
 
   // A corrected time that suits one record and not another is that record's failure, as an
   // update that makes one record invalid is.
-  // Engine bug: decideBulk does not catch the AppError that a transition's `changes` (here the
-  // adjustment's punch-time check) throws for one record, so the whole request answers 400
-  // VALIDATION_ERROR and the record that passes is not adjusted either.
-  it.fails(
-    "a corrected punch_out_at before one record's punch-in fails that record only (partial)",
-    async () => {
-      const early = await attendanceIn('PENDING', { punch_in_at: `${today}T08:00:00Z` });
-      const late = await attendanceIn('PENDING', { punch_in_at: `${today}T18:00:00Z` });
-      const response = await send('transition', {
-        ids: [early, late],
-        target_state: 'ADJUSTED',
-        metadata: { adjustment_reason: 'Forgot to punch out', punch_out_at: `${today}T17:00:00Z` },
-        rollback_on_error: false,
-      });
-      const report = reportOf(response);
-      expect(report.successful_ids).toEqual([early]);
-      expectFailures(report, { [late]: ['VALIDATION_ERROR', /punch_out_at/] });
-      await expectStates({ [early]: ['ADJUSTED', 2], [late]: ['PENDING', 1] });
-    },
-  );
+  it("a corrected punch_out_at before one record's punch-in fails that record only (partial)", async () => {
+    const early = await attendanceIn('PENDING', { punch_in_at: `${today}T08:00:00Z` });
+    const late = await attendanceIn('PENDING', { punch_in_at: `${today}T18:00:00Z` });
+    const response = await send('transition', {
+      ids: [early, late],
+      target_state: 'ADJUSTED',
+      metadata: { adjustment_reason: 'Forgot to punch out', punch_out_at: `${today}T17:00:00Z` },
+      rollback_on_error: false,
+    });
+    const report = reportOf(response);
+    expect(report.successful_ids).toEqual([early]);
+    expectFailures(report, { [late]: ['VALIDATION_ERROR', /punch_out_at/] });
+    await expectStates({ [early]: ['ADJUSTED', 2], [late]: ['PENDING', 1] });
+  });
 
   it("fails every record for a person without the move's permission", async () => {
     const ids = [await attendanceIn('REJECTED')];
@@ -522,6 +516,8 @@ describe('POST /attendance/bulk/update', () => {
       await send('update', {
         ids: [locked, approved],
         update_data: { remarks: 'Late entry' },
+        // A PATCH of a LOCKED record answers RECORD_LOCKED whatever version it names.
+        versions: { [locked]: 9 },
         rollback_on_error: false,
       }),
     );

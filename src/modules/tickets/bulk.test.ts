@@ -337,6 +337,16 @@ describe('POST /tickets/bulk/assign', () => {
     expect(rows.get(id)).toMatchObject({ version: 1, assignee_id: null });
   });
 
+  it('without the permission fails each record PERMISSION_DENIED before judging the person', async () => {
+    const id = await ticketIn('OPEN');
+    const response = await send(
+      'assign',
+      { ids: [id], assigned_to_user: randomUUID() },
+      updater.token,
+    );
+    await expectDenied(response, updater, [id], 'tickets.assign');
+  });
+
   it.each([
     ['tickets.update alone', () => updater, 'tickets.assign'],
     ['tickets.assign alone', () => assigner, 'tickets.update'],

@@ -48,12 +48,15 @@ export function decideBulk<Facts>(
     });
 
     if (change.kind === 'transition') {
-      const decision = decideTransition(
-        workflow,
-        candidate.input,
-        change.targetState,
-        ctx.permissions,
-      );
+      let decision: Decision<Facts>;
+      try {
+        decision = decideTransition(workflow, candidate.input, change.targetState, ctx.permissions);
+      } catch (error) {
+        // A `changes` hook refusing this record's input (a corrected punch-out before its
+        // punch-in) fails this record, not the request.
+        if (error instanceof AppError) return fail(error);
+        throw error;
+      }
       if (!decision.ok && decision.deniedPermission) {
         return fail(decision.error, decision.deniedPermission);
       }
@@ -71,9 +74,10 @@ export function decideBulk<Facts>(
         missing,
       );
     }
+    // As a PATCH answers: a frozen record before a stale version.
+    if (candidate.frozen) return fail(workflow.table.frozen!.error());
     const stale = staleVersion(ctx, request, record);
     if (stale) return fail(stale);
-    if (candidate.frozen) return fail(workflow.table.frozen!.error());
     try {
       change.validate?.(withIsoDates({ ...record, ...change.set }));
     } catch (error) {

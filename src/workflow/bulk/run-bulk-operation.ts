@@ -117,8 +117,11 @@ async function decide<Facts>(
   lock: boolean,
 ): Promise<Verdict<Facts>[]> {
   const { workflow, change } = operation;
-  if (change.kind === 'update')
+  // As a PATCH answers: a caller without the permission learns nothing about the records the
+  // values name (every record fails PERMISSION_DENIED below).
+  if (change.kind === 'update' && change.permissions.every((held) => ctx.permissions.has(held))) {
     await assertReferencesExist(tx, ctx.tenantId, change.references ?? []);
+  }
   const found = await findRecordsForChange(tx, workflow.table, ctx.tenantId, request.ids, { lock });
   const records = found.map(({ record }) => record as WorkflowRecord);
   const facts =
