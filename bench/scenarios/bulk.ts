@@ -225,6 +225,7 @@ async function runStatements(
       actorId: ctx.actorId,
       columns: ['status'],
       alsoSet: [sql`status_changed_at = now()`],
+      withRows: false,
       changes,
     });
     await recordAudit(tx, ctx, ...events);

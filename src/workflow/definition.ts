@@ -21,6 +21,8 @@ export interface Rule<Facts> {
   description: string;
   /** The rule judges what the caller sends (comments, metadata): a preview cannot judge it. */
   judgesInput?: boolean;
+  /** The record's sub-collections it reads (`line_items`): a bulk change reads only these. */
+  reads?: readonly string[];
   holds(input: TransitionFacts<Facts>): boolean;
 }
 
@@ -71,11 +73,18 @@ export interface Move<Facts> {
   definition: TransitionDefinition<Facts>;
 }
 
-/** Every allowed (from, to) pair of a definition. */
-export function movesOf<Facts>(workflow: WorkflowDefinition<Facts>): Move<Facts>[] {
-  return workflow.transitions.flatMap((definition) =>
-    definition.from.map((from) => ({ from, to: definition.to, definition })),
-  );
+const moves = new WeakMap<object, readonly object[]>();
+
+/** Every allowed (from, to) pair of a definition (worked out once per definition). */
+export function movesOf<Facts>(workflow: WorkflowDefinition<Facts>): readonly Move<Facts>[] {
+  let known = moves.get(workflow) as readonly Move<Facts>[] | undefined;
+  if (!known) {
+    known = workflow.transitions.flatMap((definition) =>
+      definition.from.map((from) => ({ from, to: definition.to, definition })),
+    );
+    moves.set(workflow, known);
+  }
+  return known;
 }
 
 /** States no transition leaves. */

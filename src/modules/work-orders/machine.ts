@@ -11,6 +11,7 @@ const VENDOR_REQUIRED: Rule<unknown> = {
 const LINE_ITEMS_INCOMPLETE: Rule<unknown> = {
   code: 'LINE_ITEMS_INCOMPLETE',
   description: 'at least one line item, and every mandatory one done',
+  reads: ['line_items'],
   holds: ({ record }) => {
     const items = record.line_items as LineItemSummary[];
     return items.length > 0 && items.every((item) => item.done || !item.mandatory);

@@ -34,7 +34,7 @@ export const WORK_ORDERS: RecordTable = {
     'due_at',
     'status_changed_at',
   ],
-  computed: {
+  collections: {
     line_items: sql`coalesce((
       select jsonb_agg(jsonb_build_object(
           'id', li.id, 'seq', li.seq, 'description', li.description, 'mandatory', li.mandatory,

@@ -43,12 +43,29 @@ function containsWord(parts: readonly string[], word: readonly string[]): boolea
   return word.length > 0 && parts.some((_, i) => word.every((w, j) => parts[i + j] === w));
 }
 
+const matchers = new Map<string, (key: string) => boolean>();
+/** Bounds on what the matchers remember: keys can come from callers' metadata. */
+const MAX_MATCHERS = 1000;
+const MAX_KEYS_PER_MATCHER = 10_000;
+
+/** Whether a key is PII, for the built-in words plus `extraKeys`; each key is judged once. */
 function keyMatcher(extraKeys: readonly string[] = []): (key: string) => boolean {
+  const signature = extraKeys.join('\n');
+  const known = matchers.get(signature);
+  if (known) return known;
   const words = [...DEFAULT_WORDS, ...extraKeys.map(splitKey)];
-  return (key) => {
-    const parts = splitKey(key);
-    return words.some((word) => containsWord(parts, word));
+  const verdicts = new Map<string, boolean>();
+  const matcher = (key: string) => {
+    let verdict = verdicts.get(key);
+    if (verdict === undefined) {
+      const parts = splitKey(key);
+      verdict = words.some((word) => containsWord(parts, word));
+      if (verdicts.size < MAX_KEYS_PER_MATCHER) verdicts.set(key, verdict);
+    }
+    return verdict;
   };
+  if (matchers.size < MAX_MATCHERS) matchers.set(signature, matcher);
+  return matcher;
 }
 
 export function isPiiKey(key: string, extraKeys?: readonly string[]): boolean {

@@ -25,17 +25,20 @@ export interface VersionedSetUpdate {
   frozen?: RawBuilder<boolean> | undefined;
   /** Further assignments made to every changed row: `status_changed_at = now()`. */
   alsoSet?: readonly RawBuilder<unknown>[];
+  /** Return each row before and after (for UPDATED entries); else only the ids changed. */
+  withRows: boolean;
 }
 
 /**
  * The set form of `updateVersioned`: one statement changes every row still at its expected
- * version (and state, where given), live and not frozen, with version + 1, and returns each
- * changed row before and after. A row missing from the result was not changed.
+ * version (and state, where given), live and not frozen, with version + 1, and returns the ids
+ * changed (and, `withRows`, each row before and after). A row missing from the result was not
+ * changed.
  */
 export async function updateVersionedSet(
   tx: Tx,
   update: VersionedSetUpdate,
-): Promise<{ id: string; before: Row; after: Row }[]> {
+): Promise<{ id: string; before?: Row; after?: Row }[]> {
   if (update.changes.length === 0) return [];
   const table = sql.table(update.table);
   const given = update.changes.map((change) => ({
@@ -77,6 +80,8 @@ export async function updateVersionedSet(
     ])}
     from current_row c join given g on g.id = c.id
     where r.tenant_id = c.tenant_id and r.id = c.id
-    returning r.id, to_jsonb(c) as before, to_jsonb(r) as after`.execute(tx);
+    returning r.id ${update.withRows ? sql`, to_jsonb(c) as before, to_jsonb(r) as after` : sql``}`.execute(
+    tx,
+  );
   return rows;
 }

@@ -16,11 +16,20 @@ const COMMON_COLUMNS = [
   'updated_by',
 ];
 
-/** `r.id, r.tenant_id, ..., <computed> as name`: what every read of a record returns. */
-export function recordColumns(table: RecordTable): RawBuilder<unknown> {
+/**
+ * `r.id, r.tenant_id, ..., <computed> as name`: what every read of a record returns, with every
+ * sub-collection, or only those named.
+ */
+export function recordColumns(
+  table: RecordTable,
+  collections: 'all' | readonly string[] = 'all',
+): RawBuilder<unknown> {
+  const embedded = Object.entries(table.collections ?? {}).filter(
+    ([name]) => collections === 'all' || collections.includes(name),
+  );
   return sql.join([
     ...[...COMMON_COLUMNS, ...table.columns].map((name) => sql.ref(`r.${name}`)),
-    ...Object.entries(table.computed ?? {}).map(
+    ...[...Object.entries(table.computed ?? {}), ...embedded].map(
       ([name, expression]) => sql`${expression} as ${sql.id(name)}`,
     ),
   ]);
@@ -65,7 +74,8 @@ export interface FoundRecord {
 }
 
 /**
- * The live records of the tenant among `ids`, in id order. With `lock`, each is locked for the
+ * The live records of the tenant among `ids`, in id order, with the sub-collections named. With
+ * `lock`, each is locked for the
  * rest of the transaction (in id order, so requests over overlapping ids cannot deadlock), so a
  * decision taken on them still holds when they are written.
  */
@@ -74,13 +84,13 @@ export async function findRecordsForChange(
   table: RecordTable,
   tenantId: string,
   ids: readonly string[],
-  options: { lock: boolean },
+  options: { lock: boolean; collections: readonly string[] },
 ): Promise<FoundRecord[]> {
   if (ids.length === 0) return [];
   const frozen = table.frozen?.condition ?? sql<boolean>`false`;
   const lock = options.lock ? sql`for no key update of r` : sql``;
   const { rows } = await sql<RecordRow & { record_is_frozen: boolean }>`
-    select ${recordColumns(table)}, (${frozen}) as record_is_frozen
+    select ${recordColumns(table, options.collections)}, (${frozen}) as record_is_frozen
     from ${sql.table(table.table)} r
     where r.tenant_id = ${tenantId} and r.id = any(${sql.val(ids)}::uuid[]) ${live(table)}
     order by r.id

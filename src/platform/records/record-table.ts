@@ -20,8 +20,14 @@ export interface RecordTable {
   softDelete?: boolean;
   /** Columns stored as jsonb: written as JSON text (an array would otherwise go as a SQL array). */
   jsonColumns?: readonly string[];
-  /** Fields read through an expression of the row `r` (a sub-collection, a derived flag). */
+  /** Fields read through an expression of the row `r` (a derived flag). */
   computed?: Readonly<Record<string, RawBuilder<unknown>>>;
+  /**
+   * Sub-collections every read embeds (a work order's line items), through an expression of the
+   * row `r`. A bulk change reads only those its rules name (`Rule.reads`): they cost a subquery
+   * per record.
+   */
+  collections?: Readonly<Record<string, RawBuilder<unknown>>>;
   /** The field naming who does the work, and the permission it takes to set it. */
   assignee?: { field: string; permission: string };
   /** Live records that name this one: while any exists, it cannot be deleted (409). */

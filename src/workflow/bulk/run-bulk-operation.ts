@@ -16,7 +16,8 @@ import { findRecordsForChange } from '../../platform/records/read-records.js';
 import type { RecordRow } from '../../platform/records/record-table.js';
 import { assertReferencesExist } from '../../platform/records/references.js';
 import { stateChangedEvent } from '../apply-transition.js';
-import type { WorkflowDefinition, WorkflowRecord } from '../definition.js';
+import { rulesOf } from '../decide.js';
+import { movesOf, type WorkflowDefinition, type WorkflowRecord } from '../definition.js';
 import { assertMetadataFits } from '../metadata.js';
 import { assertValidIds, type BulkChange, type BulkRequest } from './bulk-request.js';
 import { bulkReport, failureMessage, type BulkReport } from './bulk-report.js';
@@ -122,7 +123,10 @@ async function decide<Facts>(
   if (change.kind === 'update' && change.permissions.every((held) => ctx.permissions.has(held))) {
     await assertReferencesExist(tx, ctx.tenantId, change.references ?? []);
   }
-  const found = await findRecordsForChange(tx, workflow.table, ctx.tenantId, request.ids, { lock });
+  const found = await findRecordsForChange(tx, workflow.table, ctx.tenantId, request.ids, {
+    lock,
+    collections: collectionsRead(workflow, change),
+  });
   const records = found.map(({ record }) => record as WorkflowRecord);
   const facts =
     change.kind === 'transition'
@@ -145,6 +149,13 @@ async function decide<Facts>(
     ]),
   );
   return decideBulk(ctx, workflow, operation.change, request, candidates);
+}
+
+/** The sub-collections the rules of a transition's moves read; none for a field update. */
+function collectionsRead<Facts>(workflow: WorkflowDefinition<Facts>, change: BulkChange): string[] {
+  if (change.kind !== 'transition') return [];
+  const moves = movesOf(workflow).filter((move) => move.to === change.targetState);
+  return [...new Set(moves.flatMap((move) => rulesOf(move).flatMap((rule) => rule.reads ?? [])))];
 }
 
 /**
@@ -174,6 +185,8 @@ async function writePassing<Facts>(
     columns,
     frozen: workflow.table.frozen?.condition,
     alsoSet: change.kind === 'transition' ? [sql`status_changed_at = now()`] : [],
+    // A STATE_CHANGED entry is built from the record as read; an UPDATED one from the rows.
+    withRows: change.kind === 'update',
     changes: passing.map((verdict) => ({
       id: verdict.id,
       version: verdict.record.version,
@@ -207,8 +220,8 @@ async function writePassing<Facts>(
         eventType: 'UPDATED',
         entityType: workflow.entity,
         entityId: verdict.id,
-        changes: changedFields(row.before, row.after, Object.keys(verdict.values)),
-        metadata: { version: row.after.version },
+        changes: changedFields(row.before!, row.after!, Object.keys(verdict.values)),
+        metadata: { version: row.after!.version },
       },
     ];
   });
