@@ -1,6 +1,9 @@
 import { sql } from 'kysely';
 import { expect } from 'vitest';
 import { withPlatformTxBypassingRls } from '../src/platform/db/transactions.js';
+import type { BulkReport } from '../src/workflow/bulk/bulk-report.js';
+import { denialsOf } from './transitions.js';
+import type { TestPerson } from './factories.js';
 import { call, type Body, type TestApp } from './app.js';
 
 /** Helpers for bulk-operation tests (SPEC §8). */
@@ -18,23 +21,7 @@ export function bulk(
 }
 
 /** The report of a bulk response, typed for assertions. */
-export interface Report {
-  operation_type: string;
-  total_items: number;
-  successful_items: number;
-  failed_items: number;
-  success_rate: number;
-  successful_ids: string[];
-  failed_ids: string[];
-  failure_details: Record<string, string>;
-  failure_codes: Record<string, string>;
-  warnings: { id: string; code: string; message: string }[];
-  was_rolled_back: boolean;
-  rollback_reason: string | null;
-  rolled_back_ids: string[];
-  dry_run: boolean;
-  audit_correlation_id: string | null;
-}
+export type Report = BulkReport;
 
 /** Every audit entry of a tenant by event type, past row-level security. */
 export async function auditCounts(t: TestApp, tenantId: string): Promise<Record<string, number>> {
@@ -208,4 +195,46 @@ export async function rowsOf(t: TestApp, table: string, ids: readonly string[]) 
       select * from ${sql.table(table)} where id = any(${ids}::uuid[])`.execute(tx),
   );
   return new Map(rows.map((row) => [row.id, row]));
+}
+
+/**
+ * Assertions the bulk tests of one entity share: `app` is read when called (the test file builds
+ * it in `beforeAll`).
+ */
+export function bulkExpectations(app: () => TestApp, table: string, entityType: string) {
+  return {
+    /** Each record's status and version. */
+    async expectStates(expected: Record<string, [status: string, version: number]>) {
+      const states = await statesOf(app(), table, Object.keys(expected));
+      for (const [id, [status, version]] of Object.entries(expected)) {
+        expect(states.get(id), id).toEqual({ status, version });
+      }
+    },
+
+    /** `ids` each failed PERMISSION_DENIED for `permission`, and one denial names them. */
+    async expectDenied(
+      response: BulkResponse,
+      person: TestPerson,
+      ids: string[],
+      permission: string,
+    ) {
+      const report = reportOf(response);
+      expectFailures(
+        report,
+        Object.fromEntries(
+          ids.map((id) => [id, ['PERMISSION_DENIED', new RegExp(`requires ${permission}`)]]),
+        ),
+      );
+      expect(report).toMatchObject({ successful_ids: [], was_rolled_back: true });
+      expect((await denialsOf(app(), person.id)).at(-1)).toMatchObject({
+        required_permission: permission,
+        action_attempted: expect.stringContaining(`of ${ids.length} ${entityType} record(s)`),
+      });
+      const entries = await entriesOf(app(), report.audit_correlation_id!);
+      expect(entries.map((entry) => entry.event_type)).toEqual([
+        'BULK_OPERATION',
+        'PERMISSION_DENIED',
+      ]);
+    },
+  };
 }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type Body, type TestApp } from '../../../test/app.js';
 import {
   bulk,
+  bulkExpectations,
   entriesOf,
   expectAllCommitted,
   expectBulkAudit,
@@ -10,7 +11,6 @@ import {
   expectRefusedRequest,
   reportOf,
   rowsOf,
-  statesOf,
 } from '../../../test/bulk.js';
 import {
   createPersonWith,
@@ -19,7 +19,7 @@ import {
   type TestTenant,
 } from '../../../test/factories.js';
 import { createRecord, createSite } from '../../../test/records.js';
-import { denialsOf, forceStatus } from '../../../test/transitions.js';
+import { forceStatus } from '../../../test/transitions.js';
 
 /**
  * The five attendance bulk endpoints of SPEC §8, each through its own cases: what it changes,
@@ -91,13 +91,11 @@ async function attendanceIn(status: string, payload: Body = {}): Promise<string>
 
 const send = (name: string, payload: Body, token = acme.adminToken) =>
   bulk(t, token, 'attendance', name, payload);
-
-async function expectStates(expected: Record<string, [status: string, version: number]>) {
-  const states = await statesOf(t, 'attendance_records', Object.keys(expected));
-  for (const [id, [status, version]] of Object.entries(expected)) {
-    expect(states.get(id), id).toEqual({ status, version });
-  }
-}
+const { expectStates, expectDenied } = bulkExpectations(
+  () => t,
+  'attendance_records',
+  'attendance',
+);
 
 /** The STATE_CHANGED entry of a move, at version 2. */
 const moved = (from: string, to: string, reason: string | null, metadata: Body = {}) => ({
@@ -107,28 +105,6 @@ const moved = (from: string, to: string, reason: string | null, metadata: Body =
   changes: { status: { old: from, new: to } },
   metadata: { version: 2, ...metadata },
 });
-
-async function expectDenied(
-  response: Awaited<ReturnType<typeof send>>,
-  person: TestPerson,
-  ids: string[],
-  permission: string,
-) {
-  const report = reportOf(response);
-  expectFailures(
-    report,
-    Object.fromEntries(
-      ids.map((id) => [id, ['PERMISSION_DENIED', new RegExp(`requires ${permission}`)]]),
-    ),
-  );
-  expect(report).toMatchObject({ successful_ids: [], was_rolled_back: true });
-  expect((await denialsOf(t, person.id)).at(-1)).toMatchObject({
-    required_permission: permission,
-    action_attempted: expect.stringContaining(`of ${ids.length} attendance record(s)`),
-  });
-  const entries = await entriesOf(t, report.audit_correlation_id!);
-  expect(entries.map((entry) => entry.event_type)).toEqual(['BULK_OPERATION', 'PERMISSION_DENIED']);
-}
 
 describe('POST /attendance/bulk/transition', () => {
   it('adjusts every record with the reason and time from metadata, audited with the request', async () => {

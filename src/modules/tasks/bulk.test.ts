@@ -4,14 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, call, type Body, type TestApp } from '../../../test/app.js';
 import {
   bulk,
-  entriesOf,
+  bulkExpectations,
   expectAllCommitted,
   expectBulkAudit,
   expectFailures,
   expectRefusedRequest,
   reportOf,
   rowsOf,
-  statesOf,
 } from '../../../test/bulk.js';
 import {
   createPersonWith,
@@ -20,7 +19,7 @@ import {
   type TestTenant,
 } from '../../../test/factories.js';
 import { createRecord, createSite } from '../../../test/records.js';
-import { denialsOf, forceStatus } from '../../../test/transitions.js';
+import { forceStatus } from '../../../test/transitions.js';
 import { withPlatformTxBypassingRls } from '../../platform/db/transactions.js';
 
 /**
@@ -68,13 +67,7 @@ async function taskIn(status: string, payload: Body = {}): Promise<string> {
 
 const send = (name: string, payload: Body, token = acme.adminToken) =>
   bulk(t, token, 'tasks', name, payload);
-
-async function expectStates(expected: Record<string, [status: string, version: number]>) {
-  const states = await statesOf(t, 'tasks', Object.keys(expected));
-  for (const [id, [status, version]] of Object.entries(expected)) {
-    expect(states.get(id), id).toEqual({ status, version });
-  }
-}
+const { expectStates, expectDenied } = bulkExpectations(() => t, 'tasks', 'task');
 
 /** The STATE_CHANGED entry of a move, at version 2, with the status change among its changes. */
 const moved = (from: string, to: string, reason: string | null, metadata: Body = {}) => ({
@@ -90,28 +83,6 @@ const justNow = (value: unknown) => {
   const at = new Date(value as string).getTime();
   expect(Math.abs(Date.now() - at)).toBeLessThan(60_000);
 };
-
-async function expectDenied(
-  response: Awaited<ReturnType<typeof send>>,
-  person: TestPerson,
-  ids: string[],
-  permission: string,
-) {
-  const report = reportOf(response);
-  expectFailures(
-    report,
-    Object.fromEntries(
-      ids.map((id) => [id, ['PERMISSION_DENIED', new RegExp(`requires ${permission}`)]]),
-    ),
-  );
-  expect(report).toMatchObject({ successful_ids: [], was_rolled_back: true });
-  expect((await denialsOf(t, person.id)).at(-1)).toMatchObject({
-    required_permission: permission,
-    action_attempted: expect.stringContaining(`of ${ids.length} task record(s)`),
-  });
-  const entries = await entriesOf(t, report.audit_correlation_id!);
-  expect(entries.map((entry) => entry.event_type)).toEqual(['BULK_OPERATION', 'PERMISSION_DENIED']);
-}
 
 describe('POST /tasks/bulk/transition', () => {
   it('moves every record to target_state, stamping started_at, with the comments as reason', async () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type Body, type TestApp } from '../../../test/app.js';
 import {
   bulk,
+  bulkExpectations,
   entriesOf,
   expectAllCommitted,
   expectBulkAudit,
@@ -10,7 +11,6 @@ import {
   expectRefusedRequest,
   reportOf,
   rowsOf,
-  statesOf,
 } from '../../../test/bulk.js';
 import {
   createPersonWith,
@@ -19,7 +19,7 @@ import {
   type TestTenant,
 } from '../../../test/factories.js';
 import { createRecord, createSite } from '../../../test/records.js';
-import { denialsOf, forceStatus } from '../../../test/transitions.js';
+import { forceStatus } from '../../../test/transitions.js';
 
 /**
  * The five work-order bulk endpoints of SPEC §8, each through its own cases: what it changes,
@@ -77,14 +77,7 @@ async function workOrderIn(status: string, payload: Body = {}): Promise<string> 
 
 const send = (name: string, payload: Body, token = acme.adminToken) =>
   bulk(t, token, 'work-orders', name, payload);
-
-/** Each record's status and version. */
-async function expectStates(expected: Record<string, [status: string, version: number]>) {
-  const states = await statesOf(t, 'work_orders', Object.keys(expected));
-  for (const [id, [status, version]] of Object.entries(expected)) {
-    expect(states.get(id), id).toEqual({ status, version });
-  }
-}
+const { expectStates, expectDenied } = bulkExpectations(() => t, 'work_orders', 'work_order');
 
 /** The STATE_CHANGED entry of a move, at version 2. */
 const moved = (from: string, to: string, reason: string | null, request?: Body) => ({
@@ -94,29 +87,6 @@ const moved = (from: string, to: string, reason: string | null, request?: Body) 
   changes: { status: { old: from, new: to } },
   metadata: request ? { version: 2, request } : { version: 2 },
 });
-
-/** `ids` each failed PERMISSION_DENIED for `permission`, and one denial names them. */
-async function expectDenied(
-  response: Awaited<ReturnType<typeof send>>,
-  person: TestPerson,
-  ids: string[],
-  permission: string,
-) {
-  const report = reportOf(response);
-  expectFailures(
-    report,
-    Object.fromEntries(
-      ids.map((id) => [id, ['PERMISSION_DENIED', new RegExp(`requires ${permission}`)]]),
-    ),
-  );
-  expect(report).toMatchObject({ successful_ids: [], was_rolled_back: true });
-  expect((await denialsOf(t, person.id)).at(-1)).toMatchObject({
-    required_permission: permission,
-    action_attempted: expect.stringContaining(`of ${ids.length} work_order record(s)`),
-  });
-  const entries = await entriesOf(t, report.audit_correlation_id!);
-  expect(entries.map((entry) => entry.event_type)).toEqual(['BULK_OPERATION', 'PERMISSION_DENIED']);
-}
 
 describe('POST /work-orders/bulk/transition', () => {
   it('moves every record to target_state, audited with the comments and metadata', async () => {
