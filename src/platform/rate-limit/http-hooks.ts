@@ -82,14 +82,9 @@ export function rateLimitHooks(options: RateLimitHooksOptions) {
     const ctx = request.ctx;
     if (!policy || !ctx || counted.has(request)) return;
     // The plan and overrides come with the principal: a change reaches every process with it.
-    const name = request.routeOptions.config.rateLimit!;
     const tenant = { plan: ctx.tenant.plan, overrides: ctx.tenant.rateLimits };
-    await count(
-      request,
-      reply,
-      `user:${ctx.tenantId}:${ctx.actorId}`,
-      userLimit(policy, name, tenant),
-    );
+    const limit = userLimit(policy, request.routeOptions.config.rateLimit!, tenant);
+    await count(request, reply, `user:${ctx.tenantId}:${ctx.actorId}`, limit);
   };
   /** Before a 401 is sent: a token that is not (or no longer) valid is counted by address. */
   const onUnauthenticated = async (request: FastifyRequest, reply: FastifyReply) => {
