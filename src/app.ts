@@ -117,17 +117,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(
     async (api) => {
-      // Rate limits count requests without a tenant token before authentication (SPEC §9),
-      // and a tenant's people right after their token is looked up.
+      // Rate limits (SPEC §9, ADR 0008): requests without a tenant token by address before
+      // authentication; a tenant's people once the person is known (no lookup for a token the
+      // process knows); a token that fails by address, before its 401.
       api.addHook('onRequest', rateLimit.beforeAuthentication);
       registerAuthentication(api, {
         db: deps.database.db,
         platformAdminToken: deps.platformAdminToken,
         cursorKey,
         principals: principals.cache,
+        onUnauthenticated: rateLimit.onUnauthenticated,
       });
       api.addHook('onRequest', rateLimit.afterAuthentication);
-      api.addHook('onResponse', rateLimit.afterResponse);
       await api.register(identityRoutes);
       await api.register(siteRoutes);
       await api.register(vendorRoutes);

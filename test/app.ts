@@ -87,7 +87,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
   };
 }
 
-/** Deletes what a test app left in Redis (generation counters never expire by themselves). */
+/** Deletes what a test app left in Redis (generation counters outlive it by minutes). */
 async function removeKeys(redis: Redis, keyPrefix: string): Promise<void> {
   try {
     // SCAN patterns are not prefixed by ioredis; the keys it returns carry the prefix, which

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, call, onPostgres, onRedis, type Body, type TestApp } from './app.js';
 import { createTenant, type TestTenant } from './factories.js';
@@ -100,6 +101,54 @@ describe('search cache across server processes', () => {
       } finally {
         await writer.close();
         await reader.close();
+      }
+    },
+  );
+
+  it.runIf(onRedis)(
+    'lets a tenant’s generations expire after twice the cache TTL, never to serve an older page',
+    async () => {
+      const prefix = randomUUID();
+      const app = await buildTestApp({
+        databaseOf: a,
+        redisPrefix: prefix,
+        env: { SEARCH_CACHE_TTL_SECONDS: '60' },
+      });
+      const redis = new Redis(process.env.REDIS_URL!, { keyPrefix: `test:${prefix}:` });
+      try {
+        const tenant = await createTenant(app, 'Generations');
+        const site = await createSite(app, tenant.adminToken);
+        const find = (q: string) =>
+          call(app, tenant.adminToken, {
+            method: 'GET',
+            url: `/api/v1/search?entities=work_order&q=${q}`,
+          });
+        const key = `gen:${tenant.id}`;
+        await createRecord(app, tenant.adminToken, 'work-orders', {
+          title: 'Zephyr pump',
+          site_id: site.id,
+        });
+        const ttl = await redis.pttl(key);
+        expect(ttl).toBeGreaterThan(110_000);
+        expect(ttl).toBeLessThanOrEqual(120_000);
+        expect(await redis.hget(key, 'work_order')).toBe('1');
+        expect(titles(await find('zephyr'))).toEqual(['Zephyr pump']);
+        expect((await find('zephyr')).data.from_cache).toBe(true);
+
+        // The hash expires (here before the page does): its counters start again from zero,
+        // and the next write brings work_order back to the count the page was cached under.
+        await redis.del(key);
+        await createRecord(app, tenant.adminToken, 'work-orders', {
+          title: 'Zephyr valve',
+          site_id: site.id,
+        });
+        expect(await redis.hget(key, 'work_order')).toBe('1');
+        const after = await find('zephyr');
+        expect(after.data.from_cache).toBe(false);
+        expect(titles(after).sort()).toEqual(['Zephyr pump', 'Zephyr valve']);
+      } finally {
+        redis.disconnect();
+        await app.close();
       }
     },
   );

@@ -40,6 +40,10 @@ export async function searchScenarios(env: BenchEnv): Promise<Row[]> {
   try {
     const path = (q: TypoQuery) =>
       `/api/v1/search?entities=work_order,ticket&q=${encodeURIComponent(q.query)}`;
+    // The baseline once before anything is measured: the first pass over the queries reads the
+    // indexes and rows from disk and every later one finds them in memory, so the search and
+    // its baseline are both measured on a warm database (the search first favoured the baseline).
+    const cold = await sequential(queries, (q) => trigramCandidates(env, q.query));
     // Uncached: each query once, from a worker thread like every HTTP figure here.
     const fresh = await runHttpLoad({ baseUrl: limited.baseUrl, token: env.token, clients: 1 }, 0, {
       method: 'GET',
@@ -64,7 +68,7 @@ export async function searchScenarios(env: BenchEnv): Promise<Row[]> {
     const raw = await sequential(queries.slice(0, 40), (q) => rawTrigramQuery(env, q.query));
     const p95 = (load: LoadResult) => percentile(load.latencies, 95);
     console.log(
-      `search: uncached p95 ${p95(fresh).toFixed(2)} ms beside the trigram candidates' ${p95(candidates).toFixed(2)} ms: ratio ${(p95(fresh) / p95(candidates)).toFixed(2)} (bar 1.5); beside pg_trgm's whole-query similarity ${p95(raw).toFixed(2)} ms: ratio ${(p95(fresh) / p95(raw)).toFixed(2)}`,
+      `search: uncached p95 ${p95(fresh).toFixed(2)} ms beside the trigram candidates' ${p95(candidates).toFixed(2)} ms: ratio ${(p95(fresh) / p95(candidates)).toFixed(2)} (bar 1.5; the candidates' first, cold pass: p95 ${p95(cold).toFixed(2)} ms); beside pg_trgm's whole-query similarity ${p95(raw).toFixed(2)} ms: ratio ${(p95(fresh) / p95(raw)).toFixed(2)}`,
     );
     for (const typos of [1, 2]) {
       const asked = queries.flatMap((q, i) => (q.typos === typos ? [found[i]] : []));

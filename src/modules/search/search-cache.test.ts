@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { GenerationStore } from '../../platform/cache/generations.js';
 import { memoryGenerations } from '../../platform/cache/generations.js';
-import type { TwoLevelCache } from '../../platform/cache/two-level-cache.js';
+import { twoLevelCache } from '../../platform/cache/two-level-cache.js';
+import { redisGuard } from '../../platform/redis-guard.js';
 import { searchCache } from './search-cache.js';
 
 /** Generations whose next `failures` bumps fail, as when Redis is unreachable. */
@@ -20,28 +21,43 @@ function flakyGenerations(failures: number): GenerationStore {
   };
 }
 
-const unusedStore = {} as TwoLevelCache;
+const inProcess = () =>
+  twoLevelCache({
+    ttlMs: 60_000,
+    maxEntries: 100,
+    redis: null,
+    guard: redisGuard(),
+    onRedisError: () => {},
+  });
 
 describe('search cache invalidation', () => {
   it('retries a bump Redis refused, and bypasses the cache for that tenant until it lands', async () => {
     const errors: unknown[] = [];
-    const cache = searchCache(unusedStore, flakyGenerations(2), (error) => errors.push(error));
+    const cache = searchCache(inProcess(), flakyGenerations(2), (error) => errors.push(error));
+    const find = async (tenantId: string) =>
+      cache.lookup<string>(tenantId, ['ticket'], { query: 'boiler' });
     try {
-      const before = await cache.keyFor('tenant-a', ['ticket'], { query: 'boiler' });
-      expect(before).not.toBeNull();
+      (await find('tenant-a')).store('page before');
+      expect((await find('tenant-a')).value).toBe('page before');
 
       await cache.invalidate(new Map([['tenant-a', new Set(['ticket'])]]));
       expect(errors).toHaveLength(1);
-      expect(await cache.keyFor('tenant-a', ['ticket'], { query: 'boiler' })).toBeNull();
+      // The generation is unchanged (the bump failed), yet the page is not served, nor stored.
+      const bypassed = await find('tenant-a');
+      expect(bypassed.value).toBeUndefined();
+      bypassed.store('page during');
+      expect((await find('tenant-a')).value).toBeUndefined();
       // Another tenant's searches are not held up.
-      expect(await cache.keyFor('tenant-b', ['ticket'], { query: 'boiler' })).not.toBeNull();
+      (await find('tenant-b')).store('page of b');
+      expect((await find('tenant-b')).value).toBe('page of b');
 
       // The first retry fails too; the second lands.
       await new Promise((resolve) => setTimeout(resolve, 1300));
       expect(errors).toHaveLength(2);
-      const after = await cache.keyFor('tenant-a', ['ticket'], { query: 'boiler' });
-      expect(after).not.toBeNull();
-      expect(after).not.toBe(before);
+      const after = await find('tenant-a');
+      expect(after.value).toBeUndefined();
+      after.store('page after');
+      expect((await find('tenant-a')).value).toBe('page after');
     } finally {
       cache.close();
     }

@@ -7,28 +7,40 @@ import { SEARCH_ENTITIES, type SearchEntity } from './ranking.js';
 /**
  * Cached search pages. A key covers the tenant, the caller (ranking counts ownership, and the
  * entities they may view are their permission scope), the normalised query, the entities in
- * any order, the filters and the page, and the current generation of each entity searched:
- * a committed write of one entity type bumps its generation, so every process misses at once.
+ * any order, the filters and the page; the entry holds the version of the generations of the
+ * entities searched when it was computed, and counts only while they are still current: a
+ * committed write of one entity type bumps its generation, so every process misses at once.
  */
 export interface SearchCache {
-  /** The key to use for this search now, or null while the generations cannot be read. */
-  keyFor(
-    tenantId: string,
-    entities: readonly SearchEntity[],
-    parts: object,
-  ): Promise<string | null>;
-  get<T>(key: string): Promise<T | undefined>;
-  set(key: string, value: unknown): Promise<void>;
+  /**
+   * The cached page of this search if still current, and `store` for a fresh one. The versions
+   * and the entry are read together (one round trip to Redis). While the generations cannot be
+   * read nothing is found, and nothing stored.
+   */
+  lookup<T>(tenantId: string, entities: readonly SearchEntity[], parts: object): Promise<Lookup<T>>;
   /** Bumps the generations of the searchable entity types a committed transaction wrote. */
   invalidate(changes: CommittedChanges): Promise<void>;
   /** Stops retrying bumps that failed. */
   close(): void;
 }
 
+export interface Lookup<T> {
+  value: T | undefined;
+  /** Caches `value` under the generations read before the search ran; does not wait for Redis. */
+  store(value: T): void;
+}
+
+interface Entry {
+  version: string;
+  value: unknown;
+}
+
 /** How soon a generation bump that Redis refused is tried again. */
 const RETRY_MS = 500;
 
 const SEARCHABLE = new Set<string>(SEARCH_ENTITIES);
+
+const BYPASS: Lookup<unknown> = { value: undefined, store: () => {} };
 
 export function searchCache(
   store: TwoLevelCache,
@@ -63,20 +75,26 @@ export function searchCache(
   };
 
   return {
-    async keyFor(tenantId, entities, parts) {
-      if (unbumped.has(tenantId)) return null;
+    async lookup<T>(tenantId: string, entities: readonly SearchEntity[], parts: object) {
+      if (unbumped.has(tenantId)) return BYPASS as Lookup<T>;
       const sorted = [...entities].sort();
-      try {
-        const current = await generations.read(tenantId, sorted);
-        const identity = JSON.stringify([tenantId, sorted, current, parts]);
-        return `search:${tenantId}:${createHash('sha256').update(identity).digest('base64url')}`;
-      } catch (error) {
-        onError(error);
-        return null;
-      }
+      const identity = JSON.stringify([tenantId, sorted, parts]);
+      const key = `search:${tenantId}:${createHash('sha256').update(identity).digest('base64url')}`;
+      // Read before the search runs: a search racing a write stores its page under the old
+      // version, which nobody accepts again.
+      const [version, entry] = await Promise.all([
+        generations.read(tenantId, sorted).catch((error: unknown) => {
+          onError(error);
+          return null;
+        }),
+        store.get<Entry>(key),
+      ]);
+      if (version === null) return BYPASS as Lookup<T>;
+      return {
+        value: entry?.version === version ? (entry.value as T) : undefined,
+        store: (value: T) => store.set(key, { version, value } satisfies Entry),
+      };
     },
-    get: (key) => store.get(key),
-    set: (key, value) => store.set(key, value),
     async invalidate(changes) {
       await Promise.all(
         [...changes].map(async ([tenantId, types]) => {

@@ -60,17 +60,16 @@ export async function searchRecords(
     }),
   );
   const page = { page: input.page, page_size: input.page_size, cursor: input.cursor };
-  const key = await services.cache.keyFor(ctx.tenantId, entities, {
+  const cached = await services.cache.lookup<SearchResult>(ctx.tenantId, entities, {
     actor: ctx.actorId,
     query,
     filters,
     page,
   });
-  const cached = key ? await services.cache.get<SearchResult>(key) : undefined;
-  services.onCacheLookup(cached !== undefined);
+  services.onCacheLookup(cached.value !== undefined);
   let result: SearchResult;
-  if (cached) {
-    result = { ...cached, from_cache: true };
+  if (cached.value) {
+    result = { ...cached.value, from_cache: true };
   } else {
     const found =
       entities.length === 0
@@ -79,7 +78,7 @@ export async function searchRecords(
             runSearch(tx, ctx, { query, entities, filters, page, weights: services.weights }),
           );
     result = { ...found, query, entities, from_cache: false };
-    if (key) await services.cache.set(key, result);
+    cached.store(result);
   }
   services.analytics.record({
     tenantId: ctx.tenantId,

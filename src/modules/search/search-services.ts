@@ -58,7 +58,10 @@ export function createSearchServices(options: {
       guard,
       onRedisError,
     }),
-    redis ? redisGenerations(redis, guard) : memoryGenerations(),
+    // A tenant's generations outlive its cached pages (ADR 0008).
+    redis
+      ? redisGenerations(redis, guard, { ttlMs: 2 * options.settings.cacheTtlSeconds * 1000 })
+      : memoryGenerations(),
     onRedisError,
   );
   const analytics = searchAnalyticsRecorder(options.db, (error) =>

@@ -4,11 +4,13 @@ import type { RedisGuard } from '../redis-guard.js';
 
 /**
  * An in-process LRU in front of Redis (when configured). Values are JSON. Entries are never
- * invalidated one by one: their keys carry generations (see generations.ts), and they expire.
+ * invalidated one by one: they record the generations they were read under (generations.ts),
+ * and they expire.
  */
 export interface TwoLevelCache {
   get<T>(key: string): Promise<T | undefined>;
-  set(key: string, value: unknown): Promise<void>;
+  /** Stores at once in process; the copy in Redis is written without waiting for it. */
+  set(key: string, value: unknown): void;
 }
 
 export interface TwoLevelCacheOptions {
@@ -48,15 +50,13 @@ export function twoLevelCache(options: TwoLevelCacheOptions): TwoLevelCache {
       }
       return entry?.value as T | undefined;
     },
-    async set(key, value) {
+    set(key, value) {
       local.set(key, { value });
       if (!redis) return;
-      try {
-        const json = JSON.stringify(value);
-        await guard.call(() => redis.set(redisKey(key), json, 'PX', options.ttlMs));
-      } catch (error) {
-        options.onRedisError(error);
-      }
+      const json = JSON.stringify(value);
+      guard
+        .call(() => redis.set(redisKey(key), json, 'PX', options.ttlMs))
+        .catch(options.onRedisError);
     },
   };
 }

@@ -1,4 +1,9 @@
-import type { FastifyInstance, FastifyRequest, preValidationAsyncHookHandler } from 'fastify';
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  preValidationAsyncHookHandler,
+} from 'fastify';
 import type { Kysely } from 'kysely';
 import { authenticate, type PersonPrincipal } from '../auth/authenticate.js';
 import type { PrincipalCache } from '../auth/principal-cache.js';
@@ -26,17 +31,22 @@ export function registerAuthentication(
     platformAdminToken: string | undefined;
     cursorKey: Buffer;
     principals?: PrincipalCache<PersonPrincipal>;
+    /** Runs before a 401 is sent (the rate limiter counts unknown tokens by address). */
+    onUnauthenticated?: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   },
 ): void {
   app.decorateRequest('ctx', null);
   app.decorateRequest('isPlatformAdmin', false);
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     const header = request.headers.authorization;
     const token = header?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
     const principal = token
       ? await authenticate(options.db, token, options.platformAdminToken, options.principals)
       : null;
-    if (!principal) throw new AppError('UNAUTHENTICATED');
+    if (!principal) {
+      await options.onUnauthenticated?.(request, reply);
+      throw new AppError('UNAUTHENTICATED');
+    }
     if (principal.kind === 'platform-admin') {
       request.isPlatformAdmin = true;
       return;

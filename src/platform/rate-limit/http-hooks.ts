@@ -35,17 +35,21 @@ export function userLimit(policy: RateLimitPolicy, name: string, tenant: TenantL
 }
 
 /**
- * Hooks for the routes whose config names a policy. Requests without a tenant token are counted
- * by client address before authentication; a tenant's token is counted per person right after
- * its lookup (before permissions, validation and the work); a token that fails authentication
- * is counted by address once its 401 is sent.
+ * Hooks for the routes whose config names a policy (SPEC §9), each request counted once, before
+ * permissions, validation and the work:
+ * - without a tenant token, by client address (anonymous limit), before authentication;
+ * - with a tenant token, per person as soon as authentication knows the person: at once for a
+ *   token the process resolved recently (principal cache, no lookup), else after the lookup;
+ * - a token that fails authentication, by client address before its 401, so unknown tokens
+ *   are refused with 429 once the address is over the anonymous limit.
+ * A person's allowance is never shared with others behind the same address (ADR 0008).
  */
 export function rateLimitHooks(options: RateLimitHooksOptions) {
   const counted = new WeakSet<FastifyRequest>();
 
   const count = async (
     request: FastifyRequest,
-    reply: FastifyReply | null,
+    reply: FastifyReply,
     key: string,
     limit: number,
   ) => {
@@ -53,7 +57,6 @@ export function rateLimitHooks(options: RateLimitHooksOptions) {
     const policy = options.policies[name]!;
     counted.add(request);
     const verdict = await options.limiter.hit(`${name}:${key}`, limit, policy.windowSeconds * 1000);
-    if (!reply) return;
     setHeaders(reply, name, policy, verdict);
     if (!verdict.allowed) {
       options.onLimited(name);
@@ -62,6 +65,8 @@ export function rateLimitHooks(options: RateLimitHooksOptions) {
       throw new AppError('RATE_LIMITED', { details: { retry_after_seconds: seconds } });
     }
   };
+  const countAddress = (request: FastifyRequest, reply: FastifyReply, policy: RateLimitPolicy) =>
+    count(request, reply, `ip:${request.ip}`, policy.anonymous);
   const policyOf = (request: FastifyRequest) => {
     const name = request.routeOptions.config.rateLimit;
     return name ? options.policies[name] : undefined;
@@ -70,7 +75,7 @@ export function rateLimitHooks(options: RateLimitHooksOptions) {
   const beforeAuthentication: onRequestAsyncHookHandler = async (request, reply) => {
     const policy = policyOf(request);
     if (!policy || hasTenantToken(request)) return;
-    await count(request, reply, `ip:${request.ip}`, policy.anonymous);
+    await countAddress(request, reply, policy);
   };
   const afterAuthentication: onRequestAsyncHookHandler = async (request, reply) => {
     const policy = policyOf(request);
@@ -81,12 +86,13 @@ export function rateLimitHooks(options: RateLimitHooksOptions) {
     const limit = userLimit(policy, request.routeOptions.config.rateLimit!, tenant);
     await count(request, reply, `user:${ctx.tenantId}:${ctx.actorId}`, limit);
   };
-  const afterResponse = async (request: FastifyRequest, reply: FastifyReply) => {
+  /** Before a 401 is sent: a token that is not (or no longer) valid is counted by address. */
+  const onUnauthenticated = async (request: FastifyRequest, reply: FastifyReply) => {
     const policy = policyOf(request);
-    if (!policy || counted.has(request) || reply.statusCode !== 401) return;
-    await count(request, null, `ip:${request.ip}`, policy.anonymous);
+    if (!policy || counted.has(request)) return;
+    await countAddress(request, reply, policy);
   };
-  return { beforeAuthentication, afterAuthentication, afterResponse };
+  return { beforeAuthentication, afterAuthentication, onUnauthenticated };
 }
 
 function hasTenantToken(request: FastifyRequest): boolean {
