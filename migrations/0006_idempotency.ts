@@ -11,9 +11,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       actor_id uuid not null,
       key text not null,
       request_hash text not null,
-      -- The response exactly as first sent, so a replay is the same bytes. Null only inside the
-      -- first request's own transaction, so no other request ever sees it null.
-      status_code integer,
+      -- The response (a 200) exactly as first sent, so a replay is the same bytes. Null only
+      -- inside the first request's own transaction, so no other request ever sees it null.
       response text,
       created_at timestamptz not null default now(),
       expires_at timestamptz not null,

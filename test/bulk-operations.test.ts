@@ -263,6 +263,16 @@ describe('request rules', () => {
     ['a target_state on a fixed endpoint', { ids: [randomUUID()], target_state: 'CLOSED' }],
     ['versions for an id not in ids', { ids: [randomUUID()], versions: { [randomUUID()]: 1 } }],
     ['a version that is not a number', { ids: [randomUUID()], versions: { x: 'one' } }],
+    [
+      'versions naming one id twice',
+      {
+        ids: ['6f1c1d4e-0000-4000-8000-00000000000a'],
+        versions: {
+          '6f1c1d4e-0000-4000-8000-00000000000a': 1,
+          '6F1C1D4E-0000-4000-8000-00000000000A': 7,
+        },
+      },
+    ],
     ['dry_run that is not a boolean', { ids: [randomUUID()], dry_run: 'yes' }],
   ])('%s is 400 VALIDATION_ERROR', async (_case, payload) => {
     const response = await approve(payload);
@@ -360,6 +370,22 @@ describe('each record gets the checks a single request would', () => {
     });
   });
 
+  it('an update without its permission fails every id alike, existing or not', async () => {
+    const viewer = await createPersonWith(t, tenant, ['work_orders.view']);
+    const [real] = await workOrders(1);
+    const unknown = randomUUID();
+    const response = await bulk(t, viewer.token, 'work-orders', 'update', {
+      ids: [unknown, real],
+      update_data: { priority: 'HIGH' },
+      rollback_on_error: false,
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.data.failure_codes).toEqual({
+      [unknown]: 'PERMISSION_DENIED',
+      [real!]: 'PERMISSION_DENIED',
+    });
+  });
+
   it('a missing permission fails every record and is audited once, not on a dry run', async () => {
     const viewer = await createPersonWith(t, tenant, ['work_orders.view']);
     const ids = await workOrders(2, 'SUBMITTED');
@@ -422,6 +448,37 @@ describe('Idempotency-Key', () => {
       { 'idempotency-key': key },
     );
     expect(elsewhere.statusCode).toBe(422);
+  });
+
+  it('knows the same request by what it does: defaults spelled out and ids in capitals replay', async () => {
+    const ids = await workOrders(2, 'SUBMITTED');
+    const key = randomUUID();
+    const first = await approve({ ids }, { 'idempotency-key': key });
+    expect(first.statusCode, first.body).toBe(200);
+    const spelled = await approve(
+      { ids: ids.map((id) => id.toUpperCase()), dry_run: false, rollback_on_error: true },
+      { 'idempotency-key': key },
+    );
+    expect(spelled.statusCode, spelled.body).toBe(200);
+    expect(spelled.body).toBe(first.body);
+    expect(spelled.headers['idempotent-replayed']).toBe('true');
+  });
+
+  it('a dry run reads a key without taking it: another request under a used key is 422', async () => {
+    const ids = await workOrders(2, 'SUBMITTED');
+    const used = randomUUID();
+    expect((await approve({ ids: [ids[0]] }, { 'idempotency-key': used })).statusCode).toBe(200);
+    const dry = await approve({ ids: [ids[1]], dry_run: true }, { 'idempotency-key': used });
+    expect(dry.statusCode, dry.body).toBe(422);
+    expect(dry.data.error).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+
+    const fresh = randomUUID();
+    const preview = await approve({ ids: [ids[1]], dry_run: true }, { 'idempotency-key': fresh });
+    expect(preview.data).toMatchObject({ dry_run: true, successful_ids: [ids[1]] });
+    // The dry run stored nothing: the real request under its key is a first request.
+    const real = await approve({ ids: [ids[1]] }, { 'idempotency-key': fresh });
+    expect(real.data).toMatchObject({ dry_run: false, successful_ids: [ids[1]] });
+    expect(real.headers['idempotent-replayed']).toBeUndefined();
   });
 
   it("is one person's: another person's same key is a request of its own", async () => {

@@ -20,7 +20,7 @@ export const TASKS: RecordTable = {
   table: 'tasks',
   entityType: 'task',
   entityName: 'Task',
-  assignee: { field: 'assignee_id', permission: 'tasks.assign' },
+  assignee: { field: 'assignee_id', permission: 'tasks.assign', table: 'people' },
   columns: [
     'number',
     'template_id',

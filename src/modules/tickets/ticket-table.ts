@@ -14,7 +14,7 @@ export const TICKETS: RecordTable = {
   table: 'tickets',
   entityType: 'ticket',
   entityName: 'Ticket',
-  assignee: { field: 'assignee_id', permission: 'tickets.assign' },
+  assignee: { field: 'assignee_id', permission: 'tickets.assign', table: 'people' },
   columns: [
     'number',
     'title',

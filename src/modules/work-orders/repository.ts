@@ -19,7 +19,7 @@ export const WORK_ORDERS: RecordTable = {
   table: 'work_orders',
   entityType: 'work_order',
   entityName: 'Work order',
-  assignee: { field: 'assigned_to', permission: 'work_orders.assign' },
+  assignee: { field: 'assigned_to', permission: 'work_orders.assign', table: 'people' },
   columns: [
     'number',
     'title',

@@ -132,8 +132,8 @@ async function addRowsToEveryTable(tenant: TestTenant): Promise<void> {
       tx,
     );
     await sql`insert into idempotency_keys
-        (tenant_id, actor_id, key, request_hash, status_code, response, expires_at)
-      values (${tenant_id}, ${tenant.adminId}, 'k1', 'h', 200, '{}', now() + interval '1 day')`.execute(
+        (tenant_id, actor_id, key, request_hash, response, expires_at)
+      values (${tenant_id}, ${tenant.adminId}, 'k1', 'h', '{}', now() + interval '1 day')`.execute(
       tx,
     );
   });

@@ -21,7 +21,7 @@ export interface VersionedSetUpdate {
   /** The columns `values` set. */
   columns: readonly string[];
   changes: readonly RowChange[];
-  /** Rows matching this condition (over bare columns) are left alone: a LOCKED record. */
+  /** Rows matching this condition (over bare columns) are frozen, and left alone. */
   frozen?: RawBuilder<boolean> | undefined;
   /** Further assignments made to every changed row: `status_changed_at = now()`. */
   alsoSet?: readonly RawBuilder<unknown>[];

@@ -18,11 +18,12 @@ export interface IdempotentRequest {
   requestHash: string;
 }
 
-export type Claim = { kind: 'new' } | { kind: 'replay'; statusCode: number; response: string };
+/** A key's first response (a 200), to send again. */
+export type Claim = { kind: 'new' } | { kind: 'replay'; response: string };
 
-/** A digest of what makes two requests "the same": the route and the body, keys in any order. */
-export function requestHash(route: string, body: unknown): string {
-  return createHash('sha256').update(route).update('\n').update(canonicalJson(body)).digest('hex');
+/** A digest of what makes two requests "the same": what they do, keys in any order. */
+export function requestHash(request: unknown): string {
+  return createHash('sha256').update(canonicalJson(request)).digest('hex');
 }
 
 /**
@@ -41,24 +42,36 @@ export async function claimIdempotencyKey(
     values (${owner.tenantId}, ${owner.actorId}, ${request.key}, ${request.requestHash},
       now() + make_interval(hours => ${IDEMPOTENCY_TTL_HOURS}))
     on conflict (tenant_id, actor_id, key) do update
-      set request_hash = excluded.request_hash, status_code = null, response = null,
-        created_at = now(), expires_at = excluded.expires_at
+      set request_hash = excluded.request_hash, response = null, created_at = now(),
+        expires_at = excluded.expires_at
       where idempotency_keys.expires_at <= now()
     returning 1`.execute(tx);
   if (taken.length > 0) return { kind: 'new' };
+  // The row is live: now() is the transaction's start in both statements.
+  return (await storedResponse(tx, owner, request))!;
+}
 
-  const { rows } = await sql<{ request_hash: string; status_code: number; response: string }>`
-    select request_hash, status_code, response from idempotency_keys
-    where tenant_id = ${owner.tenantId} and actor_id = ${owner.actorId} and key = ${request.key}`.execute(
-    tx,
-  );
-  const stored = rows[0]!;
+/**
+ * The response a live key holds, without taking the key (a dry run writes nothing); null when the
+ * key is unused or expired. The same key with another request is 422.
+ */
+export async function storedResponse(
+  tx: Tx,
+  owner: KeyOwner,
+  request: IdempotentRequest,
+): Promise<Claim | null> {
+  const { rows } = await sql<{ request_hash: string; response: string }>`
+    select request_hash, response from idempotency_keys
+    where tenant_id = ${owner.tenantId} and actor_id = ${owner.actorId} and key = ${request.key}
+      and expires_at > now()`.execute(tx);
+  const stored = rows[0];
+  if (!stored) return null;
   if (stored.request_hash !== request.requestHash) {
     throw new AppError('IDEMPOTENCY_KEY_REUSED', {
       message: 'This Idempotency-Key was already used with another request',
     });
   }
-  return { kind: 'replay', statusCode: stored.status_code, response: stored.response };
+  return { kind: 'replay', response: stored.response };
 }
 
 /** Keeps the response of a claimed key, in the transaction that made it. */
@@ -66,11 +79,10 @@ export async function storeIdempotentResponse(
   tx: Tx,
   owner: KeyOwner,
   key: string,
-  statusCode: number,
   response: string,
 ): Promise<void> {
   await sql`
-    update idempotency_keys set status_code = ${statusCode}, response = ${response}
+    update idempotency_keys set response = ${response}
     where tenant_id = ${owner.tenantId} and actor_id = ${owner.actorId} and key = ${key}`.execute(
     tx,
   );

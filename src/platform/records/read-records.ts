@@ -67,7 +67,7 @@ export async function findRecords(
   return rows;
 }
 
-/** A record as a bulk change finds it: whether it is frozen (a LOCKED attendance record) too. */
+/** A record as a bulk change finds it, and whether it is frozen (`RecordTable.frozen`). */
 export interface FoundRecord {
   record: RecordRow;
   frozen: boolean;

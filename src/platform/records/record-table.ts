@@ -23,13 +23,14 @@ export interface RecordTable {
   /** Fields read through an expression of the row `r` (a derived flag). */
   computed?: Readonly<Record<string, RawBuilder<unknown>>>;
   /**
-   * Sub-collections every read embeds (a work order's line items), through an expression of the
+   * Sub-collections every read embeds (a record's items), through an expression of the
    * row `r`. A bulk change reads only those its rules name (`Rule.reads`): they cost a subquery
    * per record.
    */
   collections?: Readonly<Record<string, RawBuilder<unknown>>>;
   /** The field naming who does the work, and the permission it takes to set it. */
-  assignee?: { field: string; permission: string };
+  /** `table`: where assignees are records (a bulk assign checks the one it is given exists). */
+  assignee?: { field: string; permission: string; table: string };
   /** Live records that name this one: while any exists, it cannot be deleted (409). */
   referencedBy?: readonly Referrer[];
   /** A record in this state refuses every change and deletion (the condition names bare columns). */

@@ -33,6 +33,26 @@ export type BulkChange =
       references?: readonly Reference[] | undefined;
     };
 
+/**
+ * Ids as the database gives them back (lower case), in `ids` and as `versions` keys: the report
+ * names them so. Two `versions` keys for one id are refused (400).
+ */
+export function normaliseIds(request: BulkRequest): BulkRequest {
+  if (!request.versions) return { ...request, ids: request.ids.map((id) => id.toLowerCase()) };
+  const versions: Record<string, number> = {};
+  for (const [id, version] of Object.entries(request.versions)) {
+    const normalised = id.toLowerCase();
+    if (normalised in versions) {
+      throw new AppError('VALIDATION_ERROR', {
+        message: `versions names ${normalised} twice`,
+        details: { errors: [{ path: `/versions/${id}`, message: 'names an id twice' }] },
+      });
+    }
+    versions[normalised] = version;
+  }
+  return { ...request, ids: request.ids.map((id) => id.toLowerCase()), versions };
+}
+
 /** 1–1,000 distinct ids, and versions only for those ids: else the request is refused (400). */
 export function assertValidIds(request: Pick<BulkRequest, 'ids' | 'versions'>): void {
   const { ids } = request;

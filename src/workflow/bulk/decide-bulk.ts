@@ -25,9 +25,9 @@ export type Verdict<Facts> =
   | { id: string; ok: false; error: AppError; deniedPermission?: string };
 
 /**
- * Decides each record exactly as a single request would (SPEC §8), writing nothing: not found,
- * then the permission, then a stale version, then the move and its rules (or, for a field
- * update, a frozen record and the PATCH checks).
+ * Decides each record exactly as a single request would (SPEC §8), writing nothing. A transition:
+ * not found, the move's permission, a stale version, then the move and its rules. A field
+ * update, as PATCH: its permissions, not found, frozen, a stale version, then PATCH's checks.
  */
 export function decideBulk<Facts>(
   ctx: Pick<RequestContext, 'permissions' | 'tenant'>,
@@ -36,7 +36,21 @@ export function decideBulk<Facts>(
   request: BulkRequest,
   candidates: ReadonlyMap<string, Candidate<Facts>>,
 ): Verdict<Facts>[] {
+  // A field update needs the same permissions whatever the record: as PATCH's route guard, they
+  // are checked first, so a caller without them learns nothing about which ids exist.
+  const missing =
+    change.kind === 'update'
+      ? change.permissions.find((permission) => !ctx.permissions.has(permission))
+      : undefined;
   return request.ids.map((id): Verdict<Facts> => {
+    if (missing) {
+      return {
+        id,
+        ok: false,
+        error: new AppError('PERMISSION_DENIED', { details: { required_permission: missing } }),
+        deniedPermission: missing,
+      };
+    }
     const candidate = candidates.get(id);
     if (!candidate) return { id, ok: false, error: notFound(workflow.table.entityName) };
     const { record } = candidate.input;
@@ -67,13 +81,6 @@ export function decideBulk<Facts>(
       return { id, ok: true, record, values, decision, warnings: decision.warnings };
     }
 
-    const missing = change.permissions.find((permission) => !ctx.permissions.has(permission));
-    if (missing) {
-      return fail(
-        new AppError('PERMISSION_DENIED', { details: { required_permission: missing } }),
-        missing,
-      );
-    }
     // As a PATCH answers: a frozen record before a stale version.
     if (candidate.frozen) return fail(workflow.table.frozen!.error());
     const stale = staleVersion(ctx, request, record);

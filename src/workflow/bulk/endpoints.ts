@@ -44,7 +44,7 @@ export function bulkAssign(table: RecordTable, updatePermission: string): BulkEn
       set: { [assignee.field]: body.assigned_to_user },
       permissions: [updatePermission, assignee.permission],
       references: [
-        { field: 'assigned_to_user', table: 'people', id: body.assigned_to_user as string },
+        { field: 'assigned_to_user', table: assignee.table, id: body.assigned_to_user as string },
       ],
     }),
   };

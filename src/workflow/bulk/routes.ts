@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { tenantContext } from '../../platform/http/auth.js';
-import { requestHash } from '../../platform/idempotency/idempotency-keys.js';
 import type { WorkflowDefinition } from '../definition.js';
 import type { BulkEndpoint } from './endpoints.js';
 import { bulkCounters } from './metrics.js';
@@ -55,7 +54,7 @@ export function bulkRoutes<Facts>(
               rollbackOnError: body.rollback_on_error ?? true,
               versions: body.versions,
             },
-            typeof key === 'string' ? { key, requestHash: requestHash(url, body) } : null,
+            typeof key === 'string' ? key : null,
           );
           if (result.replayed) reply.header('idempotent-replayed', 'true');
           else counters.answered(result.report);

@@ -9,6 +9,8 @@ import type { VersionedTable } from '../../platform/db/versioned-update.js';
 import { AppError } from '../../platform/errors.js';
 import {
   claimIdempotencyKey,
+  requestHash,
+  storedResponse,
   storeIdempotentResponse,
   type IdempotentRequest,
 } from '../../platform/idempotency/idempotency-keys.js';
@@ -19,7 +21,7 @@ import { stateChangedEvent } from '../apply-transition.js';
 import { rulesOf } from '../decide.js';
 import { movesOf, type WorkflowDefinition, type WorkflowRecord } from '../definition.js';
 import { assertMetadataFits } from '../metadata.js';
-import { assertValidIds, type BulkChange, type BulkRequest } from './bulk-request.js';
+import { assertValidIds, normaliseIds, type BulkChange, type BulkRequest } from './bulk-request.js';
 import { bulkReport, failureMessage, type BulkReport } from './bulk-report.js';
 import { decideBulk, type Candidate, type Verdict } from './decide-bulk.js';
 
@@ -47,31 +49,37 @@ export async function runBulkOperation<Facts>(
   ctx: RequestContext,
   operation: BulkOperation<Facts>,
   given: BulkRequest,
-  idempotency: IdempotentRequest | null,
+  idempotencyKey: string | null,
 ): Promise<BulkResult> {
   const started = performance.now();
   const request = normaliseIds(given);
   assertValidIds(request);
   assertMetadataFits(request.metadata);
+  const owner = { tenantId: ctx.tenantId, actorId: ctx.actorId };
+  // What the request does, as the key remembers it: the same key for anything else is 422.
+  const idempotency: IdempotentRequest | null = idempotencyKey
+    ? {
+        key: idempotencyKey,
+        requestHash: requestHash({ type: operation.type, change: operation.change, request }),
+      }
+    : null;
 
   if (request.dryRun) {
-    const verdicts = await withTenantTx(ctx, (tx) => decide(tx, ctx, operation, request, false));
-    const report = reportOf(operation, verdicts, request, { applied: null, correlationId: null });
-    return { report, body: JSON.stringify(report), replayed: false };
+    return withTenantTx(ctx, async (tx) => {
+      // Reads the key without taking it: a dry run writes nothing.
+      const stored = idempotency && (await storedResponse(tx, owner, idempotency));
+      if (stored?.kind === 'replay') return replay(stored.response);
+      const verdicts = await decide(tx, ctx, operation, request, false);
+      const report = reportOf(operation, verdicts, request, { applied: null, correlationId: null });
+      return { report, body: JSON.stringify(report), replayed: false };
+    });
   }
 
-  const owner = { tenantId: ctx.tenantId, actorId: ctx.actorId };
   let denials: Denial[] = [];
   const result = await withTenantTx(ctx, async (tx): Promise<BulkResult> => {
     if (idempotency) {
       const claim = await claimIdempotencyKey(tx, owner, idempotency);
-      if (claim.kind === 'replay') {
-        return {
-          report: JSON.parse(claim.response) as BulkReport,
-          body: claim.response,
-          replayed: true,
-        };
-      }
+      if (claim.kind === 'replay') return replay(claim.response);
     }
     let verdicts = await decide(tx, ctx, operation, request, true);
     denials = deniedIn(operation, verdicts);
@@ -88,25 +96,19 @@ export async function runBulkOperation<Facts>(
       bulkOperationEvent(operation, request, report, verdicts, performance.now() - started),
     );
     const body = JSON.stringify(report);
-    if (idempotency) await storeIdempotentResponse(tx, owner, idempotency.key, 200, body);
+    if (idempotency) await storeIdempotentResponse(tx, owner, idempotency.key, body);
     return { report, body, replayed: false };
+  }).catch(async (error: unknown) => {
+    await auditDenials(ctx, denials).catch(() => {});
+    throw error;
   });
   // Denials are kept even when the request rolled back: they are attempts, not changes.
   await auditDenials(ctx, denials);
   return result;
 }
 
-/** Ids as the database returns them (lower case), in `ids` and as `versions` keys. */
-function normaliseIds(request: BulkRequest): BulkRequest {
-  return {
-    ...request,
-    ids: request.ids.map((id) => id.toLowerCase()),
-    versions: request.versions
-      ? Object.fromEntries(
-          Object.entries(request.versions).map(([id, version]) => [id.toLowerCase(), version]),
-        )
-      : undefined,
-  };
+function replay(response: string): BulkResult {
+  return { report: JSON.parse(response) as BulkReport, body: response, replayed: true };
 }
 
 /** Reads (and, to write, locks) the records in one statement and decides each in memory. */
