@@ -75,6 +75,7 @@ export async function runBulkOperation<Facts>(
     });
   }
 
+  // Denials are audited even when the request rolls back or fails: they are attempts, not changes.
   let denials: Denial[] = [];
   const result = await withTenantTx(ctx, async (tx): Promise<BulkResult> => {
     if (idempotency) {
@@ -102,7 +103,6 @@ export async function runBulkOperation<Facts>(
     await auditDenials(ctx, denials).catch(() => {});
     throw error;
   });
-  // Denials are kept even when the request rolled back: they are attempts, not changes.
   await auditDenials(ctx, denials);
   return result;
 }
