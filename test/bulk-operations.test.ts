@@ -1,9 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildTestApp, call, onPostgres, type TestApp } from './app.js';
+import { buildTestApp, onPostgres, type TestApp } from './app.js';
 import { auditCounts, bulk, entriesOf, statesOf, type Report } from './bulk.js';
-import { createPersonWith, createTenant, type TestTenant } from './factories.js';
+import {
+  createPersonWith,
+  createStrictTenant,
+  createTenant,
+  type TestTenant,
+} from './factories.js';
 import { createRecord, createSite } from './records.js';
 import { denialsOf, forceStatus } from './transitions.js';
 
@@ -336,13 +341,7 @@ describe('each record gets the checks a single request would', () => {
   });
 
   it('a tenant that requires versions gets PRECONDITION_REQUIRED for a record named without one', async () => {
-    const strict = await createTenant(t, 'Strict');
-    const set = await call(t, strict.adminToken, {
-      method: 'PATCH',
-      url: '/api/v1/tenant',
-      payload: { require_if_match: true },
-    });
-    expect(set.statusCode, set.body).toBe(200);
+    const strict = await createStrictTenant(t);
     const strictSite = await createSite(t, strict.adminToken);
     const [named, unnamed] = await Promise.all(
       ['Named', 'Unnamed'].map((title) =>

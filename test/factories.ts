@@ -70,3 +70,15 @@ export async function createPersonWith(
     roleId: role.data.id as string,
   };
 }
+
+/** A new tenant whose every write must name the version it was based on (428 otherwise). */
+export async function createStrictTenant(t: TestApp): Promise<TestTenant> {
+  const strict = await createTenant(t, 'Strict');
+  const set = await call(t, strict.adminToken, {
+    method: 'PATCH',
+    url: '/api/v1/tenant',
+    payload: { require_if_match: true },
+  });
+  expect(set.statusCode, set.body).toBe(200);
+  return strict;
+}

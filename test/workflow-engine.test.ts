@@ -3,7 +3,12 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withPlatformTxBypassingRls } from '../src/platform/db/transactions.js';
 import { buildTestApp, call, onPostgres, type Body, type TestApp } from './app.js';
-import { createPersonWith, createTenant, type TestTenant } from './factories.js';
+import {
+  createPersonWith,
+  createStrictTenant,
+  createTenant,
+  type TestTenant,
+} from './factories.js';
 import { auditOf, createRecord } from './records.js';
 import {
   denialsOf,
@@ -99,13 +104,7 @@ describe('optimistic locking on transitions', () => {
   });
 
   it('answers 428 to a tenant that requires If-Match when no version is named', async () => {
-    const strict = await createTenant(t, 'Strict');
-    const set = await call(t, strict.adminToken, {
-      method: 'PATCH',
-      url: '/api/v1/tenant',
-      payload: { require_if_match: true },
-    });
-    expect(set.statusCode, set.body).toBe(200);
+    const strict = await createStrictTenant(t);
     const ticket = await newTicket(strict);
     const blind = await move(ticket.id, { target_state: 'OPEN' }, {}, strict.adminToken);
     expect(blind.statusCode).toBe(428);
