@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildTestApp, onPostgres, type TestApp } from './app.js';
@@ -9,6 +10,7 @@ import {
   createTenant,
   type TestTenant,
 } from './factories.js';
+import { withPlatformTxBypassingRls } from '../src/platform/db/transactions.js';
 import { createRecord, createSite } from './records.js';
 import { denialsOf, forceStatus } from './transitions.js';
 
@@ -478,6 +480,44 @@ describe('Idempotency-Key', () => {
     const real = await approve({ ids: [ids[1]] }, { 'idempotency-key': fresh });
     expect(real.data).toMatchObject({ dry_run: false, successful_ids: [ids[1]] });
     expect(real.headers['idempotent-replayed']).toBeUndefined();
+  });
+
+  it('a key is kept 24 hours: once expired, the next request naming it is a first request', async () => {
+    const ids = await workOrders(2, 'SUBMITTED');
+    const key = randomUUID();
+    const first = await approve({ ids: [ids[0]] }, { 'idempotency-key': key });
+    const { rows } = await withPlatformTxBypassingRls(t.database.db, (tx) =>
+      sql<{ hours: number }>`
+        select round(extract(epoch from expires_at - created_at) / 3600)::int as hours
+        from idempotency_keys where key = ${key}`.execute(tx),
+    );
+    expect(rows).toEqual([{ hours: 24 }]);
+    await withPlatformTxBypassingRls(t.database.db, (tx) =>
+      sql`update idempotency_keys set expires_at = now() - interval '1 second'
+        where key = ${key}`.execute(tx),
+    );
+    const later = await approve({ ids: [ids[1]] }, { 'idempotency-key': key });
+    expect(later.statusCode, later.body).toBe(200);
+    expect(later.body).not.toBe(first.body);
+    expect(later.data).toMatchObject({ successful_ids: [ids[1]] });
+  });
+
+  it('a request that fails keeps no key: its retry, corrected, runs', async () => {
+    const [id] = await workOrders(1);
+    const key = randomUUID();
+    const assign = (person: string) =>
+      bulk(
+        t,
+        tenant.adminToken,
+        'work-orders',
+        'assign',
+        { ids: [id], assigned_to_user: person },
+        { 'idempotency-key': key },
+      );
+    expect((await assign(randomUUID())).statusCode).toBe(400);
+    const retried = await assign(tenant.adminId);
+    expect(retried.statusCode, retried.body).toBe(200);
+    expect(retried.data).toMatchObject({ successful_ids: [id] });
   });
 
   it("is one person's: another person's same key is a request of its own", async () => {
