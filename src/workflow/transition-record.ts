@@ -3,7 +3,7 @@ import type { RequestContext } from '../platform/context.js';
 import { withTenantTx, type Tx } from '../platform/db/transactions.js';
 import { AppError, notFound } from '../platform/errors.js';
 import { versionConflict, type ExpectedVersion } from '../platform/optimistic-lock.js';
-import { findRecords } from '../platform/records/read-records.js';
+import { findRecordsForChange } from '../platform/records/read-records.js';
 import type { RecordRow } from '../platform/records/record-table.js';
 import { applyTransition } from './apply-transition.js';
 import { assertMetadataFits } from './metadata.js';
@@ -25,26 +25,52 @@ export interface TransitionResult {
 /** Attempts when the record moves on between reading and writing and no version was named. */
 const ATTEMPTS = 3;
 
-/** Each record of `ids` that exists, with the facts its rules need, in the order of `ids`. */
+/** A record found for a change, with what its rules need, and whether it is frozen. */
+export interface Candidate<Facts> {
+  input: TransitionFacts<Facts>;
+  frozen: boolean;
+}
+
+export interface LoadOptions {
+  /** Lock the records for the rest of the transaction (a bulk change). */
+  lock?: boolean;
+  /** The sub-collections to embed; every one by default. */
+  collections?: 'all' | readonly string[];
+  /** Load the definition's facts (a field update needs none). */
+  facts?: boolean;
+}
+
+/** Each record of `ids` that exists, with the facts its rules need, by id. */
 export async function loadTransitionFacts<Facts>(
   tx: Tx,
   ctx: RequestContext,
   workflow: WorkflowDefinition<Facts>,
   ids: readonly string[],
   request: Omit<TransitionRequest, 'targetState'>,
-): Promise<Map<string, TransitionFacts<Facts>>> {
-  const found = (await findRecords(tx, workflow.table, ctx.tenantId, ids)) as WorkflowRecord[];
-  const facts = await workflow.loadFacts(tx, ctx, found);
+  options: LoadOptions = {},
+): Promise<Map<string, Candidate<Facts>>> {
+  const found = await findRecordsForChange(tx, workflow.table, ctx.tenantId, ids, {
+    lock: options.lock ?? false,
+    collections: options.collections ?? 'all',
+  });
+  const records = found.map(({ record }) => record as WorkflowRecord);
+  const facts =
+    options.facts === false
+      ? records.map(() => undefined as Facts)
+      : await workflow.loadFacts(tx, ctx, records);
   const now = new Date();
   return new Map(
-    found.map((record, i) => [
-      record.id,
+    found.map(({ frozen }, i) => [
+      records[i]!.id,
       {
-        record,
-        facts: facts[i]!,
-        comments: request.comments ?? null,
-        metadata: request.metadata ?? {},
-        now,
+        frozen,
+        input: {
+          record: records[i]!,
+          facts: facts[i]!,
+          comments: request.comments ?? null,
+          metadata: request.metadata ?? {},
+          now,
+        },
       },
     ]),
   );
@@ -66,7 +92,7 @@ export async function transitionRecord<Facts>(
   type Outcome = TransitionResult | { deniedPermission: string; action: string };
   const outcome = await withTenantTx(ctx, async (tx): Promise<Outcome> => {
     for (let attempt = 1; ; attempt += 1) {
-      const input = (await loadTransitionFacts(tx, ctx, workflow, [id], request)).get(id);
+      const input = (await loadTransitionFacts(tx, ctx, workflow, [id], request)).get(id)?.input;
       if (!input) throw notFound(workflow.table.entityName);
       const decision = decideTransition(workflow, input, request.targetState, ctx.permissions);
       // The permission first (SPEC §6), then a stale version (the caller decided on a record
@@ -110,8 +136,9 @@ export async function listTransitionOptions<Facts>(
   workflow: WorkflowDefinition<Facts>,
   id: string,
 ): Promise<TransitionOptions> {
-  const input = await withTenantTx(ctx, async (tx) =>
-    (await loadTransitionFacts(tx, ctx, workflow, [id], {})).get(id),
+  const input = await withTenantTx(
+    ctx,
+    async (tx) => (await loadTransitionFacts(tx, ctx, workflow, [id], {})).get(id)?.input,
   );
   if (!input) throw notFound(workflow.table.entityName);
   return {

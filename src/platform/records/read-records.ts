@@ -51,40 +51,24 @@ export async function findRecord(
   return rows[0];
 }
 
-/** The live records of the tenant among `ids`, in no particular order; missing ids are left out. */
-export async function findRecords(
-  tx: Tx,
-  table: RecordTable,
-  tenantId: string,
-  ids: readonly string[],
-): Promise<RecordRow[]> {
-  if (ids.length === 0) return [];
-  const { rows } = await sql<RecordRow>`
-    select ${recordColumns(table)} from ${sql.table(table.table)} r
-    where r.tenant_id = ${tenantId} and r.id = any(${sql.val(ids)}::uuid[]) ${live(table)}`.execute(
-    tx,
-  );
-  return rows;
-}
-
-/** A record as a bulk change finds it, and whether it is frozen (`RecordTable.frozen`). */
+/** A record as a change finds it, and whether it is frozen (`RecordTable.frozen`). */
 export interface FoundRecord {
   record: RecordRow;
   frozen: boolean;
 }
 
 /**
- * The live records of the tenant among `ids`, in id order, with the sub-collections named. With
- * `lock`, each is locked for the
- * rest of the transaction (in id order, so requests over overlapping ids cannot deadlock), so a
- * decision taken on them still holds when they are written.
+ * The live records of the tenant among `ids`, in id order (missing ids are left out), with the
+ * sub-collections named. With `lock`, each is locked for the rest of the transaction (in id order,
+ * so requests over overlapping ids cannot deadlock), so a decision taken on them still holds when
+ * they are written.
  */
 export async function findRecordsForChange(
   tx: Tx,
   table: RecordTable,
   tenantId: string,
   ids: readonly string[],
-  options: { lock: boolean; collections: readonly string[] },
+  options: { lock: boolean; collections: 'all' | readonly string[] },
 ): Promise<FoundRecord[]> {
   if (ids.length === 0) return [];
   const frozen = table.frozen?.condition ?? sql<boolean>`false`;

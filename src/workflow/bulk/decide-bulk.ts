@@ -3,14 +3,9 @@ import { AppError, notFound } from '../../platform/errors.js';
 import { versionConflict } from '../../platform/optimistic-lock.js';
 import type { RecordRow } from '../../platform/records/record-table.js';
 import { decideTransition, type Decision, type Warning } from '../decide.js';
-import type { TransitionFacts, WorkflowDefinition, WorkflowRecord } from '../definition.js';
+import type { WorkflowDefinition, WorkflowRecord } from '../definition.js';
+import type { Candidate } from '../transition-record.js';
 import type { BulkChange, BulkRequest } from './bulk-request.js';
-
-/** A record found for a bulk change, with what its rules need. */
-export interface Candidate<Facts> {
-  input: TransitionFacts<Facts>;
-  frozen: boolean;
-}
 
 export type Verdict<Facts> =
   | {

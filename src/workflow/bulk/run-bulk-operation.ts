@@ -14,16 +14,16 @@ import {
   storeIdempotentResponse,
   type IdempotentRequest,
 } from '../../platform/idempotency/idempotency-keys.js';
-import { findRecordsForChange } from '../../platform/records/read-records.js';
 import type { RecordRow } from '../../platform/records/record-table.js';
 import { assertReferencesExist } from '../../platform/records/references.js';
 import { stateChangedEvent } from '../apply-transition.js';
 import { rulesOf } from '../decide.js';
-import { movesOf, type WorkflowDefinition, type WorkflowRecord } from '../definition.js';
+import { movesOf, type WorkflowDefinition } from '../definition.js';
 import { assertMetadataFits } from '../metadata.js';
+import { loadTransitionFacts } from '../transition-record.js';
 import { assertValidIds, normaliseIds, type BulkChange, type BulkRequest } from './bulk-request.js';
 import { bulkReport, failureMessage, type BulkReport } from './bulk-report.js';
-import { decideBulk, type Candidate, type Verdict } from './decide-bulk.js';
+import { decideBulk, type Verdict } from './decide-bulk.js';
 
 /** One bulk endpoint: which records, and what it does to each. */
 export interface BulkOperation<Facts> {
@@ -125,31 +125,11 @@ async function decide<Facts>(
   if (change.kind === 'update' && change.permissions.every((held) => ctx.permissions.has(held))) {
     await assertReferencesExist(tx, ctx.tenantId, change.references ?? []);
   }
-  const found = await findRecordsForChange(tx, workflow.table, ctx.tenantId, request.ids, {
+  const candidates = await loadTransitionFacts(tx, ctx, workflow, request.ids, request, {
     lock,
     collections: collectionsRead(workflow, change),
+    facts: change.kind === 'transition',
   });
-  const records = found.map(({ record }) => record as WorkflowRecord);
-  const facts =
-    change.kind === 'transition'
-      ? await workflow.loadFacts(tx, ctx, records)
-      : records.map(() => undefined as Facts);
-  const now = new Date();
-  const candidates = new Map<string, Candidate<Facts>>(
-    found.map(({ frozen }, i) => [
-      records[i]!.id,
-      {
-        frozen,
-        input: {
-          record: records[i]!,
-          facts: facts[i]!,
-          comments: request.comments ?? null,
-          metadata: request.metadata ?? {},
-          now,
-        },
-      },
-    ]),
-  );
   return decideBulk(ctx, workflow, operation.change, request, candidates);
 }
 
