@@ -1,6 +1,9 @@
 import type { AppError } from '../../platform/errors.js';
 import type { Verdict } from './decide-bulk.js';
 
+type Passed<Facts> = Extract<Verdict<Facts>, { ok: true }>;
+type Failed<Facts> = Extract<Verdict<Facts>, { ok: false }>;
+
 /** The response of every bulk endpoint (SPEC §8). */
 export interface BulkReport {
   operation_type: string;
@@ -36,8 +39,10 @@ export interface Outcome<Facts> {
 /** The per-record report of a bulk request, in the order of its ids. */
 export function bulkReport<Facts>(outcome: Outcome<Facts>): BulkReport {
   const { verdicts, changed } = outcome;
-  const failures = verdicts.filter((verdict) => !verdict.ok);
-  const successful = verdicts.filter((verdict) => changed.has(verdict.id));
+  const failures = verdicts.filter((verdict): verdict is Failed<Facts> => !verdict.ok);
+  const successful = verdicts.filter(
+    (verdict): verdict is Passed<Facts> => verdict.ok && changed.has(verdict.id),
+  );
   const rolledBack = outcome.wasRolledBack
     ? verdicts.filter((verdict) => verdict.ok).map((verdict) => verdict.id)
     : [];
@@ -51,13 +56,11 @@ export function bulkReport<Facts>(outcome: Outcome<Facts>): BulkReport {
     successful_ids: successful.map((verdict) => verdict.id),
     failed_ids: failures.map((verdict) => verdict.id),
     failure_details: Object.fromEntries(
-      failures.map((verdict) => [verdict.id, !verdict.ok ? failureMessage(verdict.error) : '']),
+      failures.map((verdict) => [verdict.id, failureMessage(verdict.error)]),
     ),
-    failure_codes: Object.fromEntries(
-      failures.map((verdict) => [verdict.id, !verdict.ok ? verdict.error.code : '']),
-    ),
+    failure_codes: Object.fromEntries(failures.map((verdict) => [verdict.id, verdict.error.code])),
     warnings: successful.flatMap((verdict) =>
-      verdict.ok ? verdict.warnings.map((warning) => ({ id: verdict.id, ...warning })) : [],
+      verdict.warnings.map((warning) => ({ id: verdict.id, ...warning })),
     ),
     was_rolled_back: outcome.wasRolledBack,
     rollback_reason: outcome.wasRolledBack
@@ -72,7 +75,7 @@ export function bulkReport<Facts>(outcome: Outcome<Facts>): BulkReport {
 }
 
 /** The error's message, with what the caller needs to act on it (the versions, the rule). */
-export function failureMessage(error: AppError): string {
+function failureMessage(error: AppError): string {
   const current = error.fields?.current_version;
   if (current !== undefined) {
     return `${error.message} (current version ${String(current)}, yours ${String(error.fields?.your_version)})`;

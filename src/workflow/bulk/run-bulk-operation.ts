@@ -22,7 +22,7 @@ import { movesOf, type WorkflowDefinition } from '../definition.js';
 import { assertMetadataFits } from '../metadata.js';
 import { loadTransitionFacts } from '../transition-record.js';
 import { assertValidIds, normaliseIds, type BulkChange, type BulkRequest } from './bulk-request.js';
-import { bulkReport, failureMessage, type BulkReport } from './bulk-report.js';
+import { bulkReport, type BulkReport } from './bulk-report.js';
 import { decideBulk, type Verdict } from './decide-bulk.js';
 
 /** One bulk endpoint: which records, and what it does to each. */
@@ -94,7 +94,7 @@ export async function runBulkOperation<Facts>(
       tx,
       ctx,
       ...write.events,
-      bulkOperationEvent(operation, request, report, verdicts, performance.now() - started),
+      bulkOperationEvent(operation, request, report, performance.now() - started),
     );
     const body = JSON.stringify(report);
     if (idempotency) await storeIdempotentResponse(tx, owner, idempotency.key, body);
@@ -252,15 +252,15 @@ function bulkOperationEvent<Facts>(
   operation: BulkOperation<Facts>,
   request: BulkRequest,
   report: BulkReport,
-  verdicts: readonly Verdict<Facts>[],
   elapsedMs: number,
 ): AuditEvent {
   const { change } = operation;
-  const failureDetails: Record<string, string> = {};
-  for (const verdict of verdicts) {
-    if (!verdict.ok)
-      failureDetails[verdict.id] = `${verdict.error.code}: ${failureMessage(verdict.error)}`;
-  }
+  const failureDetails = Object.fromEntries(
+    report.failed_ids.map((id) => [
+      id,
+      `${report.failure_codes[id]}: ${report.failure_details[id]}`,
+    ]),
+  );
   return {
     eventType: 'BULK_OPERATION',
     entityType: operation.workflow.entity,
