@@ -404,7 +404,11 @@ describe('each record gets the checks a single request would', () => {
     );
     const denials = await denialsOf(t, viewer.id);
     expect(denials).toHaveLength(1);
-    expect(denials[0]).toMatchObject({ required_permission: 'work_orders.approve' });
+    expect(denials[0]).toMatchObject({
+      entity_type: 'work_order',
+      entity_id: null,
+      required_permission: 'work_orders.approve',
+    });
     expect(denials[0]!.action_attempted).toMatch(/2 work_order/);
     const states = await statesOf(t, 'work_orders', ids);
     for (const state of states.values()) expect(state).toEqual({ status: 'SUBMITTED', version: 1 });

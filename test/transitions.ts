@@ -67,7 +67,14 @@ export function denialsOf(t: TestApp, actorId: string) {
       .innerJoin('audit_permission_denials as d', (join) =>
         join.onRef('d.tenant_id', '=', 'a.tenant_id').onRef('d.audit_id', '=', 'a.id'),
       )
-      .select(['a.id', 'd.required_permission', 'd.action_attempted', 'd.risk_level'])
+      .select([
+        'a.id',
+        'a.entity_type',
+        'a.entity_id',
+        'd.required_permission',
+        'd.action_attempted',
+        'd.risk_level',
+      ])
       .where('a.actor_id', '=', actorId)
       .where('a.event_type', '=', 'PERMISSION_DENIED')
       .orderBy('a.created_at')
@@ -218,6 +225,8 @@ export async function expectDenied(
   expect(denials).toEqual([
     {
       id: expect.any(String),
+      entity_type: expect.any(String),
+      entity_id: id,
       required_permission: permission,
       action_attempted: expect.stringContaining(id),
       risk_level: 'LOW',

@@ -119,7 +119,10 @@ export async function transitionRecord<Facts>(
     }
   });
   if ('deniedPermission' in outcome) {
-    return denyPermission(ctx, outcome.deniedPermission, outcome.action);
+    return denyPermission(ctx, outcome.deniedPermission, outcome.action, {
+      type: workflow.entity,
+      id,
+    });
   }
   return outcome;
 }

@@ -30,14 +30,17 @@ export async function denyPermission(
   ctx: RequestContext,
   permission: string,
   actionAttempted: string,
+  entity?: Denial['entity'],
 ): Promise<never> {
-  await auditDenials(ctx, [{ permission, actionAttempted }]);
+  await auditDenials(ctx, [{ permission, actionAttempted, entity }]);
   throw new AppError('PERMISSION_DENIED', { details: { required_permission: permission } });
 }
 
 export interface Denial {
   permission: string;
   actionAttempted: string;
+  /** The kind of record the action was aimed at, and the record when it was one. */
+  entity?: { type: string; id: string | null } | undefined;
 }
 
 /**
@@ -61,8 +64,8 @@ export async function auditDenials(ctx: RequestContext, denials: readonly Denial
       ctx,
       ...denials.map((denial) => ({
         eventType: 'PERMISSION_DENIED' as const,
-        entityType: 'permission',
-        entityId: null,
+        entityType: denial.entity?.type ?? 'permission',
+        entityId: denial.entity?.id ?? null,
         securityFlags: riskLevel === 'LOW' ? [] : ['REPEATED_DENIALS'],
         permissionDenial: {
           requiredPermission: denial.permission,

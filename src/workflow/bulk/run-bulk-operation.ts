@@ -245,6 +245,7 @@ function deniedIn<Facts>(
   return [...counts].map(([permission, count]) => ({
     permission,
     actionAttempted: `bulk ${operation.type} of ${count} ${operation.workflow.entity} record(s)`,
+    entity: { type: operation.workflow.entity, id: null },
   }));
 }
 
