@@ -1,0 +1,5 @@
+export {
+  purgeExpiredAuditEntries,
+  type PurgeOptions,
+  type PurgeResult,
+} from './purge-expired-entries.js';
