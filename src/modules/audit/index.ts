@@ -1,3 +1,4 @@
+export { auditJobs, type AuditJobSettings } from './audit-jobs.js';
 export {
   purgeExpiredAuditEntries,
   type PurgeOptions,
