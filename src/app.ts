@@ -79,8 +79,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-correlation-id', request.id);
   });
-  registerErrorHandling(app);
   const metrics = registerMetrics(app);
+  registerErrorHandling(app, metrics);
   const guard = redisGuard();
   const rateLimit = createRateLimiting({
     redis: deps.redis,

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
 import { loadOrStoreDemoTokens, seedDemo } from './demo/seed-demo.js';
+import { purgeExpiredAuditEntries } from './modules/audit/index.js';
 import { DataDirLockedError } from './platform/db/lock-file.js';
 import { migrateToLatest } from './platform/db/migrate.js';
 import { openConfiguredDatabase, serve } from './main.js';
@@ -14,6 +15,8 @@ Commands:
                     embedded database)
   migrate           apply pending database migrations
   seed              create the demo tenant if it does not exist, and print its tokens
+  audit purge       delete expired audit entries (tenants on legal hold excepted), expired
+                    idempotency keys and old search events, and print the counts
   diagram <entity>  print a state machine as a Mermaid diagram (${entityNames()})`;
 
 function entityNames(): string {
@@ -58,9 +61,32 @@ async function run(command: string | undefined, args: string[]): Promise<void> {
       }
       return;
     }
+    case 'audit':
+      if (args[0] === 'purge') return purgeOnce(config);
+      console.error(USAGE);
+      process.exitCode = 2;
+      return;
     default:
       console.error(USAGE);
       process.exitCode = command ? 2 : 0;
+  }
+}
+
+/** `audit purge`: the retention purge the server runs on AUDIT_PURGE_CRON, once, now. */
+async function purgeOnce(config: Config): Promise<void> {
+  const database = await openConfiguredDatabase(config);
+  try {
+    const result = await purgeExpiredAuditEntries(database.db);
+    console.log(
+      [
+        `Audit entries deleted: ${result.deleted} (${result.batches} ${result.batches === 1 ? 'batch' : 'batches'})`,
+        `Tenants on legal hold (kept): ${result.tenantsOnHold}`,
+        `Idempotency keys deleted: ${result.idempotencyKeysDeleted}`,
+        `Search events deleted: ${result.searchEventsDeleted}`,
+      ].join('\n'),
+    );
+  } finally {
+    await database.close();
   }
 }
 

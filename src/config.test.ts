@@ -23,6 +23,8 @@ const SEARCH_DEFAULTS = {
 
 const BULK_DEFAULTS = { rateLimit: { enabled: true, windowSeconds: 60, perPerson: 10 } };
 
+const JOBS_DEFAULTS = { enabled: true, auditPurgeCron: '0 * * * *', auditSealCron: '* * * * *' };
+
 describe('loadConfig', () => {
   it('defaults to the embedded database on port 3000', () => {
     expect(loadConfig({})).toEqual({
@@ -37,6 +39,7 @@ describe('loadConfig', () => {
       trustProxy: false,
       search: SEARCH_DEFAULTS,
       bulk: BULK_DEFAULTS,
+      jobs: JOBS_DEFAULTS,
     });
   });
 
@@ -73,6 +76,7 @@ describe('loadConfig', () => {
       trustProxy: false,
       search: SEARCH_DEFAULTS,
       bulk: BULK_DEFAULTS,
+      jobs: JOBS_DEFAULTS,
     });
   });
 
@@ -104,6 +108,16 @@ describe('loadConfig', () => {
     expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
   });
 
+  it('reads the background jobs switch and schedules', () => {
+    expect(
+      loadConfig({
+        JOBS_ENABLED: 'false',
+        AUDIT_PURGE_CRON: '15 3 * * *',
+        AUDIT_SEAL_CRON: '*/5 * * * *',
+      }).jobs,
+    ).toEqual({ enabled: false, auditPurgeCron: '15 3 * * *', auditSealCron: '*/5 * * * *' });
+  });
+
   it.each([
     { key: 'SEARCH_WEIGHTS', value: 'not json' },
     { key: 'SEARCH_WEIGHTS', value: '{"invoice": {"text": 1}}' },
@@ -113,6 +127,10 @@ describe('loadConfig', () => {
     { key: 'BULK_RATE_LIMIT', value: '0' },
     { key: 'SEARCH_RATE_LIMIT_USER', value: '1.5' },
     { key: 'TRUST_PROXY', value: 'everyone' },
+    { key: 'JOBS_ENABLED', value: 'sometimes' },
+    { key: 'AUDIT_PURGE_CRON', value: 'hourly' },
+    { key: 'AUDIT_SEAL_CRON', value: '* * * *' },
+    { key: 'AUDIT_SEAL_CRON', value: '* * * * *; drop' },
   ])('rejects $key=$value', ({ key, value }) => {
     expect(keysOf(problemsOf({ [key]: value }))).toEqual([key]);
   });

@@ -4,6 +4,9 @@ import { SEARCH_ENTITIES, WEIGHT_NAMES, type WeightOverrides } from './modules/s
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/** Five cron fields (minute hour day month weekday), as pg-boss schedules them. */
+const CRON = '^[0-9A-Za-z*/,?#-]+( [0-9A-Za-z*/,?#-]+){4}$';
+
 const ConfigSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
@@ -25,6 +28,9 @@ const ConfigSchema = Type.Object({
   SEARCH_CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 300 }),
   SEARCH_CACHE_ENTRIES: Type.Integer({ minimum: 1, default: 10_000 }),
   SEARCH_WEIGHTS: Type.Optional(Type.String({ minLength: 2 })),
+  JOBS_ENABLED: Type.Boolean({ default: true }),
+  AUDIT_PURGE_CRON: Type.String({ pattern: CRON, default: '0 * * * *' }),
+  AUDIT_SEAL_CRON: Type.String({ pattern: CRON, default: '* * * * *' }),
 });
 
 /** `{"ticket": {"recency": 0.3}}`: per entity type, the ranking weights that differ from SPEC §9. */
@@ -95,6 +101,14 @@ export interface Config {
       readonly perPerson: number;
     };
   };
+  /** Recurring jobs run by `serve` (off where another process runs them, and in tests). */
+  readonly jobs: {
+    readonly enabled: boolean;
+    /** The retention purge (SPEC §7), hourly by default. */
+    readonly auditPurgeCron: string;
+    /** Sealing new audit entries into hash-chained batches, every minute by default. */
+    readonly auditSealCron: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -153,6 +167,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         windowSeconds: v.BULK_RATE_LIMIT_WINDOW_SECONDS,
         perPerson: v.BULK_RATE_LIMIT,
       }),
+    }),
+    jobs: Object.freeze({
+      enabled: v.JOBS_ENABLED,
+      auditPurgeCron: v.AUDIT_PURGE_CRON,
+      auditSealCron: v.AUDIT_SEAL_CRON,
     }),
   });
 }

@@ -3,9 +3,11 @@ import { Redis } from 'ioredis';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { loadOrStoreDemoTokens, seedDemo, type DemoTokens } from './demo/seed-demo.js';
+import { auditJobs } from './modules/audit/index.js';
 import { resolvePlatformAdminToken } from './platform/admin-token.js';
 import { openDatabase, type Database } from './platform/db/database.js';
 import { migrateToLatest } from './platform/db/migrate.js';
+import { startJobs, type Jobs } from './platform/jobs/start-jobs.js';
 
 /** Opens the configured database: PostgreSQL when DATABASE_URL is set, else the embedded one. */
 export function openConfiguredDatabase(config: Config): Promise<Database> {
@@ -33,6 +35,7 @@ export async function serve(config: Config): Promise<void> {
 
   const app = await buildApp({ config, database, redis, platformAdminToken: admin.token });
   redis?.on('error', (error: Error) => app.log.warn({ err: error }, 'redis connection error'));
+  let jobs: Jobs | null = null;
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) {
@@ -47,6 +50,8 @@ export async function serve(config: Config): Promise<void> {
     }, SHUTDOWN_TIMEOUT_MS).unref();
     try {
       await app.close();
+      // Before the database closes: a run in progress finishes first.
+      await jobs?.stop();
     } finally {
       await database.close();
       redis?.disconnect();
@@ -57,6 +62,15 @@ export async function serve(config: Config): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   await app.listen({ port: config.port, host: config.host });
+  if (config.jobs.enabled && !closing) {
+    jobs = await startJobs({
+      db: database.db,
+      log: app.log,
+      registry: app.metrics,
+      // The seal job joins here: seal: {cron: config.jobs.auditSealCron, run: () => ...}.
+      jobs: auditJobs(database.db, { purgeCron: config.jobs.auditPurgeCron }),
+    });
+  }
   printBanner(config, database.kind, admin, demoTokens);
 }
 

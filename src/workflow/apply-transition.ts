@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { asAuditWriteFailure } from '../platform/audit/audit-write-error.js';
 import {
   auditInserts,
   changedFields,
@@ -89,6 +90,8 @@ export async function applyTransition<Facts>(
     guard: sql<boolean>`status = ${from}`,
     returning: recordColumns(workflow.table),
     also: audit.ctes,
+  }).catch((error: unknown) => {
+    throw asAuditWriteFailure(error);
   });
   noteAuditedChanges(tx, ctx, events);
   return {

@@ -128,6 +128,7 @@ export async function findTenant(tx: Tx, tenantId: string): Promise<TenantRecord
       'payroll_grace_days',
       'require_if_match',
       'legal_hold',
+      'pii_keys',
       'plan',
       'rate_limits',
       'version',

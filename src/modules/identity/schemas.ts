@@ -135,6 +135,13 @@ const RateLimitOverrides = Type.Object(
   { additionalProperties: false },
 );
 
+/** A key word redacted like the built-in ones (`badge` redacts `badge_number`, `badgeId`). */
+const PiiKey = Type.String({
+  minLength: 2,
+  maxLength: 64,
+  pattern: '^[A-Za-z0-9_-]*[A-Za-z0-9][A-Za-z0-9_-]*$',
+});
+
 export const TenantSchema = Type.Object({
   id: Uuid,
   name: Type.String(),
@@ -143,6 +150,7 @@ export const TenantSchema = Type.Object({
   payroll_grace_days: Type.Integer(),
   require_if_match: Type.Boolean(),
   legal_hold: Type.Boolean(),
+  pii_keys: Type.Array(Type.String()),
   plan: Type.Enum(TENANT_PLANS),
   rate_limits: RateLimitOverrides,
   version: Type.Integer(),
@@ -170,6 +178,16 @@ export const UpdateTenantSettingsBody = Type.Object(
     ),
     payroll_grace_days: Type.Optional(Type.Integer({ minimum: 0, maximum: 31 })),
     retention_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 36500 })),
+    pii_keys: Type.Optional(
+      Type.Array(PiiKey, {
+        maxItems: 50,
+        uniqueItems: true,
+        description: 'Extra key words whose values audit entries redact, from the next request on',
+      }),
+    ),
+    legal_hold: Type.Optional(
+      Type.Boolean({ description: 'Suspends the retention purge of this tenant (SPEC §7)' }),
+    ),
     version: VersionField,
   },
   { additionalProperties: false, minProperties: 1 },

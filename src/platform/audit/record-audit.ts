@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type RawBuilder } from 'kysely';
 import type { AuditSource } from '../context.js';
+import { AuditWriteError } from './audit-write-error.js';
 import { noteChange, type Tx } from '../db/transactions.js';
 import { isPiiKey, redact, REDACTED, redactText, type RedactionOptions } from './redaction.js';
 
@@ -49,7 +50,11 @@ export async function recordAudit(
   if (events.length === 0) return [];
   noteAuditedChanges(tx, source, events);
   const { ids, ctes } = auditInserts(source, events);
-  await sql`with ${sql.join(ctes)} select 1`.execute(tx);
+  try {
+    await sql`with ${sql.join(ctes)} select 1`.execute(tx);
+  } catch (error) {
+    throw new AuditWriteError(error);
+  }
   return ids;
 }
 

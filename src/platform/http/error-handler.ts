@@ -1,4 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Counter, type Registry } from 'prom-client';
+import { AuditWriteError } from '../audit/audit-write-error.js';
 import { AppError, errorBody, invalidField } from '../errors.js';
 
 /** PostgreSQL error codes that mean the request, not the server, was wrong. */
@@ -24,10 +26,20 @@ const UNIQUE_CONSTRAINT = /_unique_([a-z_]+)$/;
 const CHECK_CONSTRAINT = /_check_([a-z_]+)$/;
 
 /** The one place errors become responses: the envelope of SPEC §10, no internals leaked. */
-export function registerErrorHandling(app: FastifyInstance): void {
+export function registerErrorHandling(app: FastifyInstance, registry: Registry): void {
+  const auditWriteFailures = new Counter({
+    name: 'facilityflow_audit_write_failures_total',
+    help: 'Requests that failed because an audit entry could not be written (SPEC §11)',
+    registers: [registry],
+  });
   app.setErrorHandler((error: FastifyError & { code?: string }, request, reply) => {
     const appError = toAppError(error);
-    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+    if (error instanceof AuditWriteError) {
+      auditWriteFailures.inc();
+      request.log.error({ err: error.cause }, 'audit write failed');
+    } else if (appError.status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+    }
     return reply.status(appError.status).send(errorBody(appError));
   });
   app.setNotFoundHandler((request, reply) => {

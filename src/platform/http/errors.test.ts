@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import Fastify, { type InjectOptions, type LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, call, type TestApp } from '../../../test/app.js';
 import { createPersonWith, createTenant, type TestTenant } from '../../../test/factories.js';
@@ -284,7 +285,7 @@ describe('401 UNAUTHENTICATED', () => {
 
 describe('the error translator', () => {
   const app = Fastify({ logger: false });
-  registerErrorHandling(app);
+  registerErrorHandling(app, new Registry());
   app.get('/internal', async () => {
     throw new Error('select secret from vault where id = 1 failed at /srv/app/secret.ts:12:3');
   });

@@ -1,0 +1,6 @@
+export { auditJobs, type AuditJobSettings } from './audit-jobs.js';
+export {
+  purgeExpiredAuditEntries,
+  type PurgeOptions,
+  type PurgeResult,
+} from './purge-expired-entries.js';
