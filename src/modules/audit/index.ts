@@ -1,0 +1,8 @@
+export { auditVerifyRoutes } from './verify-routes.js';
+export { sealAuditEntries, type SealOptions, type SealRun } from './seal-audit-entries.js';
+export {
+  verifyAuditTrail,
+  verifyTenantAuditTrail,
+  type VerifyOptions,
+} from './verify-audit-trail.js';
+export { type AuditProblem, type AuditVerification } from './verify-schemas.js';
