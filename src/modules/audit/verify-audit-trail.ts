@@ -1,5 +1,11 @@
-import { sql } from 'kysely';
-import { withTenantTx, type TenantScope, type Tx } from '../../platform/db/transactions.js';
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../../platform/db/tables.js';
+import {
+  withPlatformTxBypassingRls,
+  withTenantTx,
+  type TenantScope,
+  type Tx,
+} from '../../platform/db/transactions.js';
 import { batchHash, chainHash, detailJoins, entryHash, GENESIS_HASH } from './seal-hashes.js';
 import type { AuditProblem, AuditVerification } from './verify-schemas.js';
 
@@ -213,4 +219,33 @@ function entryProblem(found: {
     ...(found.seal_seq === null ? {} : { seal_seq: found.seal_seq }),
     message: `Audit entry ${found.entry_id}${where} ${ENTRY_MESSAGES[found.kind]}`,
   };
+}
+
+export interface TenantVerification {
+  slug: string;
+  report: AuditVerification;
+}
+
+/**
+ * Every tenant's trail (or the one with `tenantSlug`), each verified in a transaction of its
+ * own; null when no tenant has that slug. For the CLI: it lists the tenants as the owner.
+ */
+export async function verifyAuditTrails(
+  db: Kysely<DB>,
+  options: { tenantSlug?: string } = {},
+): Promise<TenantVerification[] | null> {
+  const tenants = await withPlatformTxBypassingRls(db, (tx) => {
+    let query = tx.selectFrom('tenants').select(['id', 'slug']).orderBy('slug');
+    if (options.tenantSlug !== undefined) query = query.where('slug', '=', options.tenantSlug);
+    return query.execute();
+  });
+  if (options.tenantSlug !== undefined && tenants.length === 0) return null;
+  const verified: TenantVerification[] = [];
+  for (const tenant of tenants) {
+    verified.push({
+      slug: tenant.slug,
+      report: await verifyTenantAuditTrail({ db, tenantId: tenant.id }),
+    });
+  }
+  return verified;
 }
