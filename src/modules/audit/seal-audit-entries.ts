@@ -81,6 +81,10 @@ async function tenantsWithNewEntries(db: Kysely<DB>, only: string | undefined): 
   });
 }
 
+const HIDDEN_SESSIONS =
+  'The audit sealer cannot see the transactions of other roles in pg_stat_activity, so it ' +
+  'cannot know which entries have committed: grant pg_read_all_stats to the role it connects as.';
+
 interface Sealed {
   entryCount: number;
   reachedHorizon: boolean;
@@ -93,11 +97,14 @@ async function sealNext(tx: Tx, tenantId: string, cap: number): Promise<Sealed |
   // after the horizon, so all it writes has created_at >= horizon (created_at is now(), the
   // writer's start). The margin covers a writer that has taken its start time but not yet
   // published it in pg_stat_activity. Our own transaction is among those counted.
-  const { rows: started } = await sql<{ locked: boolean; horizon: string }>`
+  const { rows: started } = await sql<{ locked: boolean; horizon: string; hidden: number }>`
     select pg_try_advisory_xact_lock(${SEAL_LOCK_CLASS}, hashtext(${tenantId})) as locked,
-      ${utcText(sql`least(now(), (select min(xact_start) from pg_stat_activity
-        where datname = current_database())) - interval '1 second'`)} as horizon`.execute(tx);
-  const { locked, horizon } = started[0]!;
+      ${utcText(sql`least(now(), min(xact_start)) - interval '1 second'`)} as horizon,
+      count(*) filter (where query = '<insufficient privilege>')::int as hidden
+    from pg_stat_activity where datname = current_database()`.execute(tx);
+  const { locked, horizon, hidden } = started[0]!;
+  // A session of another role shows no xact_start unless we may read all statistics.
+  if (hidden > 0) throw new Error(HIDDEN_SESSIONS);
   if (!locked) return 'busy';
 
   // One statement: the range, the entries' hashes, the seal and its entry list. A seal takes
