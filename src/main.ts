@@ -67,8 +67,10 @@ export async function serve(config: Config): Promise<void> {
       db: database.db,
       log: app.log,
       registry: app.metrics,
-      // The seal job joins here: seal: {cron: config.jobs.auditSealCron, run: () => ...}.
-      jobs: auditJobs(database.db, { purgeCron: config.jobs.auditPurgeCron }),
+      jobs: auditJobs(database.db, {
+        purgeCron: config.jobs.auditPurgeCron,
+        sealCron: config.jobs.auditSealCron,
+      }),
     });
   }
   printBanner(config, database.kind, admin, demoTokens);

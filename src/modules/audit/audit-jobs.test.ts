@@ -19,7 +19,9 @@ const metricValue = async (name: string) => {
   return line ? Number(line.split(' ')[1]) : null;
 };
 
-describe('the audit-purge job', () => {
+const SCHEDULE = { purgeCron: '0 * * * *', sealCron: '* * * * *' };
+
+describe('the audit jobs', () => {
   it('purges when run and counts the entries it deleted in the app registry', async () => {
     const tenant = await createTenant(t);
     const id = randomUUID();
@@ -29,8 +31,11 @@ describe('the audit-purge job', () => {
         values (${tenant.id}, ${id}, ${randomUUID()}, 'CREATED', 'site',
           now() - interval '91 days', now() - interval '1 day')`.execute(tx),
     );
-    const definitions = auditJobs(t.database.db, { purgeCron: '0 * * * *' });
-    expect(definitions.map((job) => job.name)).toEqual(['audit-purge']);
+    const definitions = auditJobs(t.database.db, SCHEDULE);
+    expect(definitions.map((job) => [job.name, job.cron])).toEqual([
+      ['audit-purge', '0 * * * *'],
+      ['audit-seal', '* * * * *'],
+    ]);
     const jobs = await startJobs({
       db: t.database.db,
       log: t.app.log,
@@ -57,15 +62,33 @@ describe('the audit-purge job', () => {
     expect(left).toEqual([]);
   });
 
-  it('adds the seal job when it is given', () => {
-    const run = async () => ({ audit_sealed_entries: 0 });
-    const jobs = auditJobs(t.database.db, {
-      purgeCron: '0 * * * *',
-      seal: { cron: '* * * * *', run },
+  it('seals new entries when run and counts them in the app registry', async () => {
+    const tenant = await createTenant(t);
+    // Older than the sealer's one-second margin, so the first run takes it.
+    await withPlatformTxBypassingRls(t.database.db, (tx) =>
+      sql`insert into audit_entries
+        (tenant_id, id, correlation_id, event_type, entity_type, created_at, retention_until)
+        values (${tenant.id}, ${randomUUID()}, ${randomUUID()}, 'CREATED', 'site',
+          now() - interval '1 minute', now() + interval '90 days')`.execute(tx),
+    );
+    const jobs = await startJobs({
+      db: t.database.db,
+      log: t.app.log,
+      registry: t.app.metrics,
+      jobs: auditJobs(t.database.db, SCHEDULE),
+      pollingIntervalSeconds: 0.5,
     });
-    expect(jobs.map((job) => [job.name, job.cron])).toEqual([
-      ['audit-purge', '0 * * * *'],
-      ['audit-seal', '* * * * *'],
-    ]);
+    try {
+      await jobs.runNow('audit-seal');
+      await expect
+        .poll(() => metricValue('facilityflow_audit_sealed_entries_total'), { timeout: 15_000 })
+        .toBeGreaterThanOrEqual(1);
+    } finally {
+      await jobs.stop();
+    }
+    const seals = await withPlatformTxBypassingRls(t.database.db, (tx) =>
+      tx.selectFrom('audit_seals').select('seq').where('tenant_id', '=', tenant.id).execute(),
+    );
+    expect(seals.length).toBeGreaterThanOrEqual(1);
   });
 });

@@ -2,14 +2,14 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../platform/db/tables.js';
 import type { JobDefinition } from '../../platform/jobs/start-jobs.js';
 import { purgeExpiredAuditEntries } from './purge-expired-entries.js';
+import { sealAuditEntries } from './seal-audit-entries.js';
 
 export interface AuditJobSettings {
   purgeCron: string;
-  /** The sealing of new entries (SPEC §7 tamper evidence), when it is wired in. */
-  seal?: { cron: string; run: () => Promise<Record<string, number>> };
+  sealCron: string;
 }
 
-/** The audit trail's recurring jobs: the retention purge, and the sealing when given. */
+/** The audit trail's recurring jobs: the retention purge and the sealing of new entries. */
 export function auditJobs(db: Kysely<DB>, settings: AuditJobSettings): JobDefinition[] {
   const purge: JobDefinition = {
     name: 'audit-purge',
@@ -23,6 +23,13 @@ export function auditJobs(db: Kysely<DB>, settings: AuditJobSettings): JobDefini
       };
     },
   };
-  const seal = settings.seal && { name: 'audit-seal', ...settings.seal };
-  return seal ? [purge, seal] : [purge];
+  const seal: JobDefinition = {
+    name: 'audit-seal',
+    cron: settings.sealCron,
+    run: async () => {
+      const result = await sealAuditEntries(db);
+      return { audit_seals: result.seals, audit_sealed_entries: result.entries };
+    },
+  };
+  return [purge, seal];
 }

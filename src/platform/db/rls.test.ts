@@ -37,6 +37,8 @@ const TENANT_TABLES = [
   'saved_searches',
   'search_events',
   'idempotency_keys',
+  'audit_seals',
+  'audit_seal_entries',
 ];
 
 type Row = Record<string, unknown>;
@@ -136,6 +138,12 @@ async function addRowsToEveryTable(tenant: TestTenant): Promise<void> {
       values (${tenant_id}, ${tenant.adminId}, 'k1', 'h', '{}', now() + interval '1 day')`.execute(
       tx,
     );
+    await sql`insert into audit_seals (tenant_id, seq, from_created_at, to_created_at,
+        entry_count, batch_hash, previous_hash, chain_hash)
+      values (${tenant_id}, 1, now() - interval '1 hour', now(), 1, sha256('b'),
+        decode(repeat('00', 32), 'hex'), sha256('c'))`.execute(tx);
+    await sql`insert into audit_seal_entries (tenant_id, seq, entry_id, entry_hash, retention_until)
+      values (${tenant_id}, 1, gen_random_uuid(), sha256('e'), now())`.execute(tx);
   });
   const source: AuditSource = {
     tenantId: tenant.id,
@@ -201,7 +209,10 @@ function rowsOf(table: { name: string; key: string }, tenant: TestTenant): Promi
   });
 }
 
-async function appRoleMay(table: string, privilege: 'UPDATE' | 'DELETE'): Promise<boolean> {
+async function appRoleMay(
+  table: string,
+  privilege: 'INSERT' | 'UPDATE' | 'DELETE',
+): Promise<boolean> {
   return withPlatformTxBypassingRls(t.database.db, async (tx) => {
     const { rows } = await sql<{ allowed: boolean }>`
       select has_table_privilege('facilityflow_app', ${table}, ${privilege}) as allowed`.execute(
@@ -281,6 +292,7 @@ describe('row-level security', () => {
     const bRows = await rowsOf(table!, b);
     const aRows = await rowsOf(table!, a);
     expect(bRows.length, `${name} needs a row of B`).toBeGreaterThan(0);
+    const mayInsert = await appRoleMay(name, 'INSERT');
     const mayUpdate = await appRoleMay(name, 'UPDATE');
     const mayDelete = await appRoleMay(name, 'DELETE');
     const target = sql.table(name);
@@ -305,7 +317,7 @@ describe('row-level security', () => {
         returning 1`,
     );
     expect(copied, `${name}: INSERT of a copy of a B row`).toEqual({
-      error: expect.stringMatching(RLS_REFUSAL),
+      error: expect.stringMatching(mayInsert ? RLS_REFUSAL : PRIVILEGE_REFUSAL),
     });
 
     const hijackColumn = key === 'id' ? sql.ref('name') : column;

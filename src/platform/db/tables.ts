@@ -129,6 +129,28 @@ export interface AuditPermissionDenialsTable {
   risk_level: string;
 }
 
+/** A hash-chained batch of a tenant's audit entries (migration 0007, ADR 0011). */
+export interface AuditSealsTable {
+  tenant_id: string;
+  seq: number;
+  from_created_at: Date;
+  to_created_at: Date;
+  entry_count: number;
+  batch_hash: Buffer;
+  previous_hash: Buffer;
+  chain_hash: Buffer;
+  sealed_at: Generated<Date>;
+}
+
+/** The hash an entry had when it was sealed, and its retention then. */
+export interface AuditSealEntriesTable {
+  tenant_id: string;
+  seq: number;
+  entry_id: string;
+  entry_hash: Buffer;
+  retention_until: Date;
+}
+
 /** A record of SPEC §4: versioned, and soft-deleted. */
 interface LiveRecord extends Versioned {
   tenant_id: string;
@@ -268,6 +290,8 @@ export interface DB {
   audit_state_transitions: AuditStateTransitionsTable;
   audit_bulk_operations: AuditBulkOperationsTable;
   audit_permission_denials: AuditPermissionDenialsTable;
+  audit_seals: AuditSealsTable;
+  audit_seal_entries: AuditSealEntriesTable;
   platform_secrets: PlatformSecretsTable;
   tenant_counters: TenantCountersTable;
   vendors: VendorsTable;

@@ -1,0 +1,66 @@
+import { sql, type RawBuilder } from 'kysely';
+
+/**
+ * The hashes of ADR 0011, as SQL shared by the sealer and the verifier: both must compute them
+ * byte for byte alike, now and for every seal already written, so changing one breaks every
+ * chain. Computed in the database, so entries never travel to the process to be hashed.
+ */
+
+/** A timestamp as fixed UTC text, whatever the session's time zone. */
+export function utcText(timestamp: RawBuilder<unknown>): RawBuilder<string> {
+  return sql`to_char((${timestamp}) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+}
+
+/** The detail rows of the entry `e`, for `entryHash` (one at most of each). */
+export const detailJoins = sql`
+  left join audit_state_transitions st on st.tenant_id = e.tenant_id and st.audit_id = e.id
+  left join audit_bulk_operations bo on bo.tenant_id = e.tenant_id and bo.audit_id = e.id
+  left join audit_permission_denials pd on pd.tenant_id = e.tenant_id and pd.audit_id = e.id`;
+
+/**
+ * sha256 of the canonical text of the entry `e` with its detail rows (joined by `detailJoins`):
+ * a JSON array of every column in a fixed order. jsonb's text is canonical (key order, spacing),
+ * and timestamps are written in UTC explicitly.
+ */
+export const entryHash: RawBuilder<Buffer> = sql`sha256(convert_to(jsonb_build_array(
+  e.tenant_id, e.id, e.correlation_id, e.event_type, e.entity_type, e.entity_id, e.actor_id,
+  e.changes, e.metadata, e.ip_address, e.user_agent, e.security_flags,
+  ${utcText(sql`e.created_at`)}, ${utcText(sql`e.retention_until`)},
+  case when st.audit_id is not null then jsonb_build_object(
+    'from_state', st.from_state, 'to_state', st.to_state,
+    'transition_reason', st.transition_reason,
+    'transition_duration_seconds', st.transition_duration_seconds) end,
+  case when bo.audit_id is not null then jsonb_build_object(
+    'operation_type', bo.operation_type, 'total_items', bo.total_items,
+    'successful_items', bo.successful_items, 'failed_items', bo.failed_items,
+    'failure_details', bo.failure_details, 'execution_time_ms', bo.execution_time_ms,
+    'was_rolled_back', bo.was_rolled_back) end,
+  case when pd.audit_id is not null then jsonb_build_object(
+    'required_permission', pd.required_permission, 'action_attempted', pd.action_attempted,
+    'risk_level', pd.risk_level) end
+)::text, 'UTF8'))`;
+
+/** sha256 over entry hashes in entry id order: a seal's batch hash (an aggregate). */
+export function batchHash(hash: RawBuilder<unknown>, id: RawBuilder<unknown>): RawBuilder<Buffer> {
+  return sql`sha256(string_agg(${hash}, ''::bytea order by ${id}))`;
+}
+
+/** The previous hash of a tenant's first seal. */
+export const GENESIS_HASH = sql<Buffer>`decode(repeat('00', 32), 'hex')`;
+
+export interface ChainFields {
+  previousHash: RawBuilder<unknown>;
+  batchHash: RawBuilder<unknown>;
+  tenantId: RawBuilder<unknown>;
+  seq: RawBuilder<unknown>;
+  from: RawBuilder<unknown>;
+  to: RawBuilder<unknown>;
+  count: RawBuilder<unknown>;
+}
+
+/** sha256(previous chain hash || batch hash || 'tenant|seq|from|to|count'). */
+export function chainHash(f: ChainFields): RawBuilder<Buffer> {
+  return sql`sha256(${f.previousHash} || ${f.batchHash} || convert_to(concat_ws('|',
+    ${f.tenantId}::text, ${f.seq}::text, ${utcText(f.from)}, ${utcText(f.to)}, ${f.count}::text),
+    'UTF8'))`;
+}
