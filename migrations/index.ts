@@ -5,6 +5,7 @@ import * as tokenLookup from './0003_token_lookup.js';
 import * as principalNotifications from './0004_principal_notifications.js';
 import * as search from './0005_search.js';
 import * as idempotency from './0006_idempotency.js';
+import * as auditRead from './0008_audit_read.js';
 
 /** Every migration, in order. Listed statically so they run the same under tsx, vitest and node. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004_principal_notifications': principalNotifications,
   '0005_search': search,
   '0006_idempotency': idempotency,
+  '0008_audit_read': auditRead,
 };

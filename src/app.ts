@@ -13,6 +13,7 @@ import { taskRoutes } from './modules/tasks/index.js';
 import { attendanceRoutes } from './modules/attendance/index.js';
 import { ticketRoutes } from './modules/tickets/index.js';
 import { createSearchServices, searchRoutes } from './modules/search/index.js';
+import { auditRoutes } from './modules/audit/index.js';
 import type { Database } from './platform/db/database.js';
 import { listenForPrincipalChanges } from './platform/auth/principal-changes.js';
 import { loadCursorKey } from './platform/db/secrets.js';
@@ -139,6 +140,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(ticketRoutes);
       await api.register(workflowCatalogRoutes(WORKFLOWS));
       await api.register(searchRoutes, search.routes);
+      await api.register(auditRoutes);
     },
     { prefix: '/api/v1' },
   );

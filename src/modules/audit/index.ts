@@ -1,0 +1,7 @@
+export { auditRoutes } from './routes.js';
+export { HISTORY_PATHS, type HistoryPath } from './history-paths.js';
+export { listAuditEntries } from './list-audit-entries.js';
+export { listRecordHistory } from './list-record-history.js';
+export { exportAuditEntries, EXPORT_BATCH, type AuditExport } from './export-audit-entries.js';
+export { CSV_COLUMNS } from './export-formats.js';
+export { AuditEntrySchema, type AuditEntry } from './schemas.js';
