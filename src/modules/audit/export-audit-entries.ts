@@ -86,12 +86,13 @@ export async function exportAuditEntries(
   return { ...describe(format), body };
 }
 
+/** `audit-log-20240101T120000Z.csv` */
 function describe(format: ExportFormat): Omit<AuditExport, 'body'> {
   const { contentType, extension } = EXPORT_TYPES[format];
   const stamp = new Date()
     .toISOString()
     .replace(/\.\d+Z$/, 'Z')
-    .replaceAll(':', '');
+    .replace(/[-:]/g, '');
   return { contentType, filename: `audit-log-${stamp}.${extension}` };
 }
 
