@@ -5,12 +5,13 @@ import { recordScenarios } from './scenarios/records.js';
 import { transitionScenarios } from './scenarios/transitions.js';
 import { searchScenarios } from './scenarios/search.js';
 import { bulkScenarios } from './scenarios/bulk.js';
+import { auditExportScenarios } from './scenarios/audit-export.js';
 
 /**
  * `npm run bench`: each scenario seeds its own data, measures a figure over HTTP and its baseline
  * in the same run (SPEC §12), and the table is printed at the end. BENCH_CLIENTS and
  * BENCH_SECONDS change the load (50 clients, 5 s per measurement by default); BENCH_ONLY=a,b
- * runs only the named scenarios (records, lists, transitions, search, bulk).
+ * runs only the named scenarios (records, lists, transitions, search, bulk, audit-export).
  */
 const SCENARIOS = {
   records: recordScenarios,
@@ -18,6 +19,7 @@ const SCENARIOS = {
   transitions: transitionScenarios,
   search: searchScenarios,
   bulk: bulkScenarios,
+  'audit-export': auditExportScenarios,
 };
 const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
 const chosen = Object.entries(SCENARIOS).filter(([name]) => !only || only.includes(name));

@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
-import { sql } from 'kysely';
 import { recordAudit } from '../../platform/audit/record-audit.js';
 import type { RequestContext } from '../../platform/context.js';
 import { withTenantTx } from '../../platform/db/transactions.js';
-import { ENTRY_COLUMNS, entriesFrom, filterConditions, givenFilters } from './audit-entry-query.js';
+import { filterConditions, givenFilters } from './audit-entry-query.js';
+import { declareExportCursor, fetchExportBatch } from './audit-export-cursor.js';
 import { EXPORT_TYPES, exportPreamble, formatEntries } from './export-formats.js';
 import type { AuditExportQuery, ExportFormat } from './schemas.js';
-
-/** Rows per FETCH: what the export holds in memory at once, beside the socket's buffers. */
-export const EXPORT_BATCH = 1000;
 
 export interface ExportLog {
   info(details: object, message: string): void;
@@ -53,14 +50,11 @@ export async function exportAuditEntries(
   let opened!: () => void;
   const open = new Promise<void>((resolve) => (opened = resolve));
   const finished = withTenantTx(ctx, async (tx) => {
-    await sql`declare audit_export no scroll cursor for
-      select ${ENTRY_COLUMNS} ${entriesFrom(conditions)}
-      order by e.created_at, e.id`.execute(tx);
+    await declareExportCursor(tx, conditions);
     opened();
     await writeChunk(body, exportPreamble(format));
     for (;;) {
-      const { rows } = await sql<Record<string, unknown>>`
-        fetch ${sql.raw(String(EXPORT_BATCH))} from audit_export`.execute(tx);
+      const rows = await fetchExportBatch(tx);
       if (rows.length === 0) break;
       await writeChunk(body, formatEntries(format, rows));
     }
