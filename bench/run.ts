@@ -6,12 +6,13 @@ import { transitionScenarios } from './scenarios/transitions.js';
 import { searchScenarios } from './scenarios/search.js';
 import { bulkScenarios } from './scenarios/bulk.js';
 import { auditCostScenarios } from './scenarios/audit-cost.js';
+import { auditExportScenarios } from './scenarios/audit-export.js';
 
 /**
  * `npm run bench`: each scenario seeds its own data, measures a figure over HTTP and its baseline
  * in the same run (SPEC §12), and the table is printed at the end. BENCH_CLIENTS and
  * BENCH_SECONDS change the load (50 clients, 5 s per measurement by default); BENCH_ONLY=a,b
- * runs only the named scenarios (records, lists, transitions, search, bulk, audit-cost).
+ * runs only the named scenarios (records, lists, transitions, search, bulk, audit-cost, audit-export).
  */
 const SCENARIOS = {
   records: recordScenarios,
@@ -20,6 +21,7 @@ const SCENARIOS = {
   search: searchScenarios,
   bulk: bulkScenarios,
   'audit-cost': auditCostScenarios,
+  'audit-export': auditExportScenarios,
 };
 const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
 const chosen = Object.entries(SCENARIOS).filter(([name]) => !only || only.includes(name));

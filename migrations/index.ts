@@ -6,6 +6,7 @@ import * as principalNotifications from './0004_principal_notifications.js';
 import * as search from './0005_search.js';
 import * as idempotency from './0006_idempotency.js';
 import * as auditSeals from './0007_audit_seals.js';
+import * as auditRead from './0008_audit_read.js';
 
 /** Every migration, in order. Listed statically so they run the same under tsx, vitest and node. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0005_search': search,
   '0006_idempotency': idempotency,
   '0007_audit_seals': auditSeals,
+  '0008_audit_read': auditRead,
 };

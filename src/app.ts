@@ -13,7 +13,7 @@ import { taskRoutes } from './modules/tasks/index.js';
 import { attendanceRoutes } from './modules/attendance/index.js';
 import { ticketRoutes } from './modules/tickets/index.js';
 import { createSearchServices, searchRoutes } from './modules/search/index.js';
-import { auditVerifyRoutes } from './modules/audit/index.js';
+import { auditRoutes, auditVerifyRoutes } from './modules/audit/index.js';
 import type { Database } from './platform/db/database.js';
 import { listenForPrincipalChanges } from './platform/auth/principal-changes.js';
 import { loadCursorKey } from './platform/db/secrets.js';
@@ -141,6 +141,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(workflowCatalogRoutes(WORKFLOWS));
       await api.register(searchRoutes, search.routes);
       await api.register(auditVerifyRoutes);
+      await api.register(auditRoutes);
     },
     { prefix: '/api/v1' },
   );
