@@ -109,4 +109,16 @@ describe('an audit write that fails', () => {
     expect(stale.statusCode).toBe(409);
     expect(await failures()).toBe(2);
   });
+
+  it('is not counted, and answers 400, for input the audit insert refuses as data', async () => {
+    // A lone surrogate is stored in the record, but the audit entry's JSON refuses it.
+    const created = await call(t, tenant.adminToken, {
+      method: 'POST',
+      url: '/api/v1/sites',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"code": "SUR-1", "name": "Bad \\ud800 name", "timezone": "UTC"}',
+    });
+    expect(created.statusCode, created.body).toBe(400);
+    expect(await failures()).toBe(2);
+  });
 });

@@ -19,10 +19,11 @@ export class AuditWriteError extends Error {
 const RECORD_FAILURE_CLASSES = new Set(['22', '23', '40', '57']);
 
 /**
- * For a statement that writes a change and its audit entries together (a transition): its
- * failure as an AuditWriteError when the audit insert is what failed, as far as the database's
- * error tells: an error naming an audit table, or one of no record-side class (a trigger's
- * exception, a privilege refused). Anything else is passed on unchanged.
+ * For a statement that writes audit entries, alone or with the change they record (a
+ * transition): its failure as an AuditWriteError when the audit insert is what failed, as far as
+ * the database's error tells: an error naming an audit table, or one of no record-side class (a
+ * trigger's exception, a privilege refused). Anything else, bad input among it, is passed on
+ * unchanged, so the error handler answers it as before (400, 409).
  */
 export function asAuditWriteFailure(error: unknown): unknown {
   if (error instanceof AppError) return error;

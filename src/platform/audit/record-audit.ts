@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type RawBuilder } from 'kysely';
 import type { AuditSource } from '../context.js';
-import { AuditWriteError } from './audit-write-error.js';
+import { asAuditWriteFailure } from './audit-write-error.js';
 import { noteChange, type Tx } from '../db/transactions.js';
 import { isPiiKey, redact, REDACTED, redactText, type RedactionOptions } from './redaction.js';
 
@@ -53,7 +53,7 @@ export async function recordAudit(
   try {
     await sql`with ${sql.join(ctes)} select 1`.execute(tx);
   } catch (error) {
-    throw new AuditWriteError(error);
+    throw asAuditWriteFailure(error);
   }
   return ids;
 }
