@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../test/app.js';
 import {
@@ -10,7 +11,8 @@ import {
   sleep,
 } from '../../../test/audit-seals.js';
 import { recordAudit } from '../../platform/audit/record-audit.js';
-import { withTenantTx } from '../../platform/db/transactions.js';
+import { withPlatformTxBypassingRls, withTenantTx } from '../../platform/db/transactions.js';
+import { CANONICAL_FLOATS, entryHash } from './seal-hashes.js';
 import { sealAuditEntries } from './seal-audit-entries.js';
 import { verifyTenantAuditTrail } from './verify-audit-trail.js';
 
@@ -167,5 +169,44 @@ describe('sealAuditEntries', () => {
     const tenantId = await insertTenant(t.database.db);
     expect(await seal(tenantId)).toEqual({ tenants: 0, seals: 0, entries: 0, busyTenants: 0 });
     expect(await sealsOf(t.database.db, tenantId)).toEqual([]);
+  });
+});
+
+describe('the entry hash', () => {
+  // Seals already written hold hashes of this exact text: a change to `entryHash` (a column
+  // added, another order, a session setting leaking into the text) must fail here first.
+  it('is pinned for a fixed entry, whatever the session time zone and float digits', async () => {
+    const hashOf = () =>
+      withPlatformTxBypassingRls(t.database.db, async (tx) => {
+        await sql`select set_config('timezone', 'Asia/Kolkata', true),
+          set_config('extra_float_digits', '0', true)`.execute(tx);
+        await sql`select ${CANONICAL_FLOATS}`.execute(tx);
+        const { rows } = await sql<{ hash: string }>`
+          select encode(${entryHash}, 'hex') as hash
+          from (select
+              '11111111-1111-4111-8111-111111111111'::uuid as tenant_id,
+              '22222222-2222-4222-8222-222222222222'::uuid as id,
+              '33333333-3333-4333-8333-333333333333'::uuid as correlation_id,
+              'STATE_CHANGED'::text as event_type, 'ticket'::text as entity_type,
+              '44444444-4444-4444-8444-444444444444'::uuid as entity_id, null::uuid as actor_id,
+              '{"status": {"old": "OPEN", "new": "INPROGRESS"}}'::jsonb as changes,
+              '{"version": 2, "a": [1, "x"]}'::jsonb as metadata,
+              '192.0.2.1'::text as ip_address, 'curl/8'::text as user_agent,
+              '{REPEATED_DENIALS}'::text[] as security_flags,
+              '2026-11-26T10:00:00.123456Z'::timestamptz as created_at,
+              '2027-02-24T10:00:00.123456Z'::timestamptz as retention_until) e
+          cross join (select e2.id as audit_id, 'OPEN'::text as from_state,
+              'INPROGRESS'::text as to_state, 'on site'::text as transition_reason,
+              1234567890.1234567::float8 as transition_duration_seconds
+            from (select '22222222-2222-4222-8222-222222222222'::uuid as id) e2) st
+          cross join (select null::uuid as audit_id, null::text as operation_type,
+              null::int as total_items, null::int as successful_items, null::int as failed_items,
+              null::jsonb as failure_details, null::int as execution_time_ms,
+              null::boolean as was_rolled_back) bo
+          cross join (select null::uuid as audit_id, null::text as required_permission,
+              null::text as action_attempted, null::text as risk_level) pd`.execute(tx);
+        return rows[0]!.hash;
+      });
+    expect(await hashOf()).toBe('f8134aef8c0851b438d10e1c2ff8805abe1b630d8b46932cb0390d8110b30d19');
   });
 });

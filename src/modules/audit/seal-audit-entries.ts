@@ -3,6 +3,7 @@ import type { DB } from '../../platform/db/tables.js';
 import { withPlatformTxBypassingRls, type Tx } from '../../platform/db/transactions.js';
 import {
   batchHash,
+  CANONICAL_FLOATS,
   chainHash,
   detailJoins,
   entryHash,
@@ -96,11 +97,16 @@ async function sealNext(tx: Tx, tenantId: string, cap: number): Promise<Sealed |
   // sees every transaction that has ended by now. Every transaction still open started at or
   // after the horizon, so all it writes has created_at >= horizon (created_at is now(), the
   // writer's start). The margin covers a writer that has taken its start time but not yet
-  // published it in pg_stat_activity. Our own transaction is among those counted.
+  // published it in pg_stat_activity. Our own transaction is among those counted. Only client
+  // sessions write entries: an autovacuum worker's long transaction must not hold sealing back,
+  // and it shows as `<insufficient privilege>` (with no role) to a role without
+  // pg_read_all_stats.
   const { rows: started } = await sql<{ locked: boolean; horizon: string; hidden: number }>`
     select pg_try_advisory_xact_lock(${SEAL_LOCK_CLASS}, hashtext(${tenantId})) as locked,
-      ${utcText(sql`least(now(), min(xact_start)) - interval '1 second'`)} as horizon,
-      count(*) filter (where query = '<insufficient privilege>')::int as hidden
+      ${CANONICAL_FLOATS},
+      ${utcText(sql`least(now(), min(xact_start) filter (where backend_type = 'client backend')) - interval '1 second'`)} as horizon,
+      count(*) filter (where query = '<insufficient privilege>' and usesysid is not null)::int
+        as hidden
     from pg_stat_activity where datname = current_database()`.execute(tx);
   const { locked, horizon, hidden } = started[0]!;
   // A session of another role shows no xact_start unless we may read all statistics.

@@ -11,6 +11,13 @@ export function utcText(timestamp: RawBuilder<unknown>): RawBuilder<string> {
   return sql`to_char((${timestamp}) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 }
 
+/**
+ * Selected first in every transaction that hashes entries: jsonb writes float8 values (a
+ * transition's duration) with as many digits as this setting says, so a session or role setting
+ * other than the default would change every hash.
+ */
+export const CANONICAL_FLOATS = sql`set_config('extra_float_digits', '1', true)`;
+
 /** The detail rows of the entry `e`, for `entryHash` (one at most of each). */
 export const detailJoins = sql`
   left join audit_state_transitions st on st.tenant_id = e.tenant_id and st.audit_id = e.id

@@ -6,7 +6,14 @@ import {
   type TenantScope,
   type Tx,
 } from '../../platform/db/transactions.js';
-import { batchHash, chainHash, detailJoins, entryHash, GENESIS_HASH } from './seal-hashes.js';
+import {
+  batchHash,
+  CANONICAL_FLOATS,
+  chainHash,
+  detailJoins,
+  entryHash,
+  GENESIS_HASH,
+} from './seal-hashes.js';
 import type { AuditProblem, AuditVerification } from './verify-schemas.js';
 
 export interface VerifyOptions {
@@ -36,6 +43,7 @@ export async function verifyAuditTrail(
   options: VerifyOptions = {},
 ): Promise<AuditVerification> {
   const maxProblems = options.maxProblems ?? MAX_PROBLEMS;
+  await sql`select ${CANONICAL_FLOATS}`.execute(tx);
   const head = await lastSeal(tx, tenantId);
   const sealProblems = await checkSeals(tx, tenantId);
   const entries = await checkEntries(tx, tenantId, Math.max(0, maxProblems - sealProblems.length));
