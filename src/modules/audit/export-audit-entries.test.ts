@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { get, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
@@ -8,6 +9,7 @@ import { withPlatformTxBypassingRls } from '../../platform/db/transactions.js';
 import { buildTestApp, call, onPostgres, type Body, type TestApp } from '../../../test/app.js';
 import { createPersonWith, createTenant, type TestTenant } from '../../../test/factories.js';
 import { createRecord } from '../../../test/records.js';
+import { exportAuditEntries } from './export-audit-entries.js';
 import { CSV_COLUMNS } from './export-formats.js';
 
 /**
@@ -148,6 +150,19 @@ describe('formats', () => {
 });
 
 describe('refusals', () => {
+  it('has no HEAD twin, which would read the whole trail for nothing', async () => {
+    const head = await call(t, acme.adminToken, {
+      method: 'HEAD',
+      url: '/api/v1/audit-logs/export?format=ndjson',
+    });
+    expect(head.statusCode).toBe(404);
+    const own = await call(t, acme.adminToken, {
+      method: 'GET',
+      url: `/api/v1/audit-logs?correlation_id=${head.headers['x-correlation-id']}`,
+    });
+    expect(own.data.data).toEqual([]);
+  });
+
   it('answers 403 with audit.view but not audit.export, and audits the denial', async () => {
     const viewer = await createPersonWith(t, acme, ['audit.view']);
     const denied = await exportOf(viewer.token, 'format=csv');
@@ -174,6 +189,8 @@ describe('refusals', () => {
     'entity_id=nope',
     'event_type=BOOM',
     'from=2024-02-01T00:00:00Z&to=2024-01-01T00:00:00Z',
+    // A valid date-time format, but an offset PostgreSQL refuses.
+    `from=${encodeURIComponent('2024-01-01T00:00:00+23:59')}`,
     'page=2',
   ])('answers %s with the 400 envelope, and writes no export entry', async (query) => {
     const response = await exportOf(acme.adminToken, query);
@@ -244,6 +261,36 @@ describe('streaming', () => {
         .toBe(0);
     }
   }, 60_000);
+
+  it('stops an export whose client stops reading, and frees its connection', async () => {
+    const ctx = {
+      db: t.database.db,
+      tenantId: big.id,
+      tenant: {
+        retentionDays: 90,
+        requireIfMatch: false,
+        piiKeys: [],
+        plan: 'standard' as const,
+        rateLimits: {},
+      },
+      actorId: big.adminId,
+      tokenId: randomUUID(),
+      tokenExpiresAt: null,
+      permissions: new Set(['audit.export']),
+      correlationId: randomUUID(),
+      ipAddress: null,
+      userAgent: null,
+      cursorKey: Buffer.alloc(32),
+    };
+    const logged: string[] = [];
+    const log = { info: (_: object, message: string) => logged.push(message), error: () => {} };
+    // Nobody reads the body: the first batch fills its buffer, and the export waits for drain.
+    const { body } = await exportAuditEntries(ctx, { format: 'ndjson' }, log, 300);
+    await expect.poll(() => body.destroyed, { timeout: 10_000 }).toBe(true);
+    expect(logged).toEqual(['audit export ended by the client']);
+    const me = await call(t, big.adminToken, { method: 'GET', url: '/api/v1/me' });
+    expect(me.statusCode).toBe(200);
+  });
 
   it(`streams ${COUNT.toLocaleString('en')} entries exactly once each, in bounded memory`, async () => {
     setFlagsFromString('--expose-gc');

@@ -19,8 +19,14 @@ export interface AuditExport {
   body: Readable;
 }
 
-/** The client went away: the export stops, and its transaction with it. */
+/** The client went away, or stopped reading: the export stops, and its transaction with it. */
 class ExportAborted extends Error {}
+
+/**
+ * How long an export waits for a client that has stopped reading without going away: it holds a
+ * connection and an open transaction (which also holds audit sealing back) while it waits.
+ */
+export const EXPORT_STALL_MS = 60_000;
 
 /**
  * Every entry matching the filters, oldest first (SPEC §7), as a stream. The export is audited
@@ -34,6 +40,7 @@ export async function exportAuditEntries(
   ctx: RequestContext,
   query: AuditExportQuery,
   log: ExportLog,
+  stallMs = EXPORT_STALL_MS,
 ): Promise<AuditExport> {
   const { format = 'ndjson', ...filters } = query;
   const conditions = filterConditions(ctx.tenantId, filters);
@@ -52,11 +59,11 @@ export async function exportAuditEntries(
   const finished = withTenantTx(ctx, async (tx) => {
     await declareExportCursor(tx, conditions);
     opened();
-    await writeChunk(body, exportPreamble(format));
+    await writeChunk(body, exportPreamble(format), stallMs);
     for (;;) {
       const rows = await fetchExportBatch(tx);
       if (rows.length === 0) break;
-      await writeChunk(body, formatEntries(format, rows));
+      await writeChunk(body, formatEntries(format, rows), stallMs);
     }
   });
   try {
@@ -69,7 +76,7 @@ export async function exportAuditEntries(
     () => body.end(),
     (error: unknown) => {
       if (error instanceof ExportAborted) {
-        log.info({ format }, 'audit export ended by the client');
+        log.info({ format, reason: error.message }, 'audit export ended by the client');
         body.destroy();
         return;
       }
@@ -90,19 +97,24 @@ function describe(format: ExportFormat): Omit<AuditExport, 'body'> {
   return { contentType, filename: `audit-log-${stamp}.${extension}` };
 }
 
-/** Writes `chunk`, then waits until the stream wants more; rejects if the stream is closed. */
-function writeChunk(stream: Writable, chunk: string): Promise<void> {
-  if (stream.destroyed) return Promise.reject(new ExportAborted());
+/**
+ * Writes `chunk`, then waits until the stream wants more; rejects if the stream is closed, or
+ * has not wanted more for `stallMs`.
+ */
+function writeChunk(stream: Writable, chunk: string, stallMs: number): Promise<void> {
+  if (stream.destroyed) return Promise.reject(new ExportAborted('closed'));
   if (chunk === '' || stream.write(chunk)) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const drained = () => {
-      stream.off('close', closed);
-      resolve();
-    };
-    const closed = () => {
+    const settle = (error?: ExportAborted) => {
+      clearTimeout(timer);
       stream.off('drain', drained);
-      reject(new ExportAborted());
+      stream.off('close', closed);
+      if (error) reject(error);
+      else resolve();
     };
+    const drained = () => settle();
+    const closed = () => settle(new ExportAborted('closed'));
+    const timer = setTimeout(() => settle(new ExportAborted('stalled')), stallMs);
     stream.once('drain', drained);
     stream.once('close', closed);
   });

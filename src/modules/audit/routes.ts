@@ -29,6 +29,8 @@ export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: AuditExportQuery,
       },
       preValidation: permit('audit.export'),
+      // Fastify's HEAD twin would read the whole trail into nothing, deaf to a disconnect.
+      exposeHeadRoute: false,
     },
     async (request, reply) => {
       const { contentType, filename, body } = await exportAuditEntries(
