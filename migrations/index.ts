@@ -7,6 +7,7 @@ import * as search from './0005_search.js';
 import * as idempotency from './0006_idempotency.js';
 import * as auditSeals from './0007_audit_seals.js';
 import * as auditRead from './0008_audit_read.js';
+import * as auditPurgeGuard from './0009_audit_purge_guard.js';
 
 /** Every migration, in order. Listed statically so they run the same under tsx, vitest and node. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0006_idempotency': idempotency,
   '0007_audit_seals': auditSeals,
   '0008_audit_read': auditRead,
+  '0009_audit_purge_guard': auditPurgeGuard,
 };

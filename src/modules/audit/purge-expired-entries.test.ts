@@ -170,7 +170,7 @@ async function refusalOf(
 
 describe('the append-only trigger lets only the purge through', () => {
   it('refuses a DELETE without the purge setting, an UPDATE with it, and a DELETE by the app role', async () => {
-    const id = await insertEntry(active.id, -1);
+    const id = await insertEntry(active.id, 1);
     const remove = sql`delete from audit_entries where id = ${id}`;
     const update = sql`update audit_entries set entity_type = 'x' where id = ${id}`;
     expect(await refusalOf('owner', remove, { purge: false })).toMatch(/append-only/);
@@ -178,5 +178,23 @@ describe('the append-only trigger lets only the purge through', () => {
     expect(await refusalOf('app', remove, { purge: true })).toMatch(/permission denied/);
     expect(await refusalOf('owner', remove, { purge: true })).toBeNull();
     expect(await remaining([id])).toEqual({ entries: 1, details: 1 });
+  });
+
+  it('refuses, even with the purge setting, what the purge would not delete', async () => {
+    const unexpired = await insertEntry(active.id, -1);
+    const heldExpired = await insertEntry(held.id, 30);
+    const expired = await insertEntry(active.id, 1);
+    const removeEntry = (id: string) => sql`delete from audit_entries where id = ${id}`;
+    const removeDetail = sql`delete from audit_state_transitions where audit_id = ${expired}`;
+    expect(await refusalOf('owner', removeEntry(unexpired), { purge: true })).toMatch(
+      /append-only/,
+    );
+    expect(await refusalOf('owner', removeEntry(heldExpired), { purge: true })).toMatch(
+      /append-only/,
+    );
+    // A detail row goes only with its entry.
+    expect(await refusalOf('owner', removeDetail, { purge: true })).toMatch(/append-only/);
+    expect(await refusalOf('owner', removeEntry(expired), { purge: true })).toBeNull();
+    expect(await remaining([unexpired, heldExpired, expired])).toEqual({ entries: 3, details: 3 });
   });
 });

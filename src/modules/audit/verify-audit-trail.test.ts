@@ -206,11 +206,15 @@ describe('purges and verification', () => {
     });
   });
 
-  it('reports the same deletion of an unexpired sealed entry as DELETED', async () => {
+  it('reports the deletion of an unexpired sealed entry as DELETED', async () => {
     const tenantId = await insertTenant(t.database.db);
     const ids = await insertEntries(t.database.db, tenantId, 3, { createdAt: anHourAgo() });
     await sealAuditEntries(t.database.db, { tenantId });
-    await purge([ids[1]!]);
+    // The purge's own setting does not let it through (migration 0009): only an intruder can.
+    await expect(purge([ids[1]!])).rejects.toThrow(/append-only/);
+    await asIntruder(t.database.db, (tx) =>
+      sql`delete from audit_entries where id = ${ids[1]!}`.execute(tx),
+    );
     const report = await verify(tenantId);
     expect(report).toMatchObject({ ok: false, purged_entries: 0 });
     expect(report.problems).toEqual([
