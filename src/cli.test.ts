@@ -90,7 +90,7 @@ describe('facilityflow audit purge', () => {
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
       expect(run.stdout).toContain('Audit entries deleted: 2 (1 batch)');
-      expect(run.stdout).toContain('Tenants on legal hold (kept): 0');
+      expect(run.stdout).toContain('Tenants on legal hold (left alone): 0');
       expect(run.stdout).toContain('Idempotency keys deleted: 0');
       expect(run.stdout).toContain('Search events deleted: 0');
 

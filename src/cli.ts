@@ -120,7 +120,7 @@ async function purgeOnce(config: Config): Promise<void> {
     console.log(
       [
         `Audit entries deleted: ${result.deleted} (${result.batches} ${result.batches === 1 ? 'batch' : 'batches'})`,
-        `Tenants on legal hold (kept): ${result.tenantsOnHold}`,
+        `Tenants on legal hold (left alone): ${result.tenantsOnHold}`,
         `Idempotency keys deleted: ${result.idempotencyKeysDeleted}`,
         `Search events deleted: ${result.searchEventsDeleted}`,
       ].join('\n'),

@@ -12,7 +12,7 @@ export interface PurgeResult {
   deleted: number;
   /** Transactions that deleted audit entries, the last (short) one included. */
   batches: number;
-  /** Tenants whose legal hold kept their expired entries. */
+  /** Tenants on legal hold, whose entries the purge left alone. */
   tenantsOnHold: number;
   idempotencyKeysDeleted: number;
   searchEventsDeleted: number;
