@@ -113,9 +113,13 @@ describe('loadConfig', () => {
       loadConfig({
         JOBS_ENABLED: 'false',
         AUDIT_PURGE_CRON: '15 3 * * *',
-        AUDIT_SEAL_CRON: '*/5 * * * *',
+        AUDIT_SEAL_CRON: '*/5 0-6,22 1 1,6 0-7',
       }).jobs,
-    ).toEqual({ enabled: false, auditPurgeCron: '15 3 * * *', auditSealCron: '*/5 * * * *' });
+    ).toEqual({
+      enabled: false,
+      auditPurgeCron: '15 3 * * *',
+      auditSealCron: '*/5 0-6,22 1 1,6 0-7',
+    });
   });
 
   it.each([
@@ -131,6 +135,13 @@ describe('loadConfig', () => {
     { key: 'AUDIT_PURGE_CRON', value: 'hourly' },
     { key: 'AUDIT_SEAL_CRON', value: '* * * *' },
     { key: 'AUDIT_SEAL_CRON', value: '* * * * *; drop' },
+    // The shape of cron, but values pg-boss would refuse once the server is listening.
+    { key: 'AUDIT_SEAL_CRON', value: '99 * * * *' },
+    { key: 'AUDIT_PURGE_CRON', value: '0 24 * * *' },
+    { key: 'AUDIT_PURGE_CRON', value: '*/0 * * * *' },
+    { key: 'AUDIT_PURGE_CRON', value: '0 0 0 * *' },
+    { key: 'AUDIT_PURGE_CRON', value: '0 0 * 1-13 *' },
+    { key: 'AUDIT_PURGE_CRON', value: '0 5-2 * * *' },
   ])('rejects $key=$value', ({ key, value }) => {
     expect(keysOf(problemsOf({ [key]: value }))).toEqual([key]);
   });

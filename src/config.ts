@@ -4,8 +4,39 @@ import { SEARCH_ENTITIES, WEIGHT_NAMES, type WeightOverrides } from './modules/s
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-/** Five cron fields (minute hour day month weekday), as pg-boss schedules them. */
-const CRON = '^[0-9A-Za-z*/,?#-]+( [0-9A-Za-z*/,?#-]+){4}$';
+/** Five cron fields (minute hour day month weekday) of numbers, `*`, ranges, lists and steps. */
+const CRON = '^[0-9*/,-]+( [0-9*/,-]+){4}$';
+const CRON_KEYS = ['AUDIT_PURGE_CRON', 'AUDIT_SEAL_CRON'] as const;
+const CRON_FIELDS = [
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12 },
+  { name: 'weekday', min: 0, max: 7 },
+];
+
+/**
+ * What is wrong with a cron expression the pattern let through (a value out of its field's
+ * range, a step of 0), or null: checked here, since pg-boss would refuse it only once serving.
+ */
+function cronProblem(expression: string): string | null {
+  const fields = expression.split(' ');
+  for (const [i, field] of fields.entries()) {
+    const { name, min, max } = CRON_FIELDS[i]!;
+    for (const item of field.split(',')) {
+      const match = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(item);
+      const [, , from, to, step] = match ?? [];
+      const values = [from, to].filter((v) => v !== undefined).map(Number);
+      if (!match || values.some((v) => v < min || v > max) || step === '0') {
+        return `${name} field "${item}" is not a value from ${min} to ${max}, a range or a step`;
+      }
+      if (values.length === 2 && values[0]! > values[1]!) {
+        return `${name} field "${item}" is a range that runs backwards`;
+      }
+    }
+  }
+  return null;
+}
 
 const ConfigSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
@@ -137,6 +168,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`${key}: ${error.message}${got}`);
   }
   const weights = parseWeights(raw.SEARCH_WEIGHTS, problems);
+  for (const key of CRON_KEYS) {
+    const problem = typeof raw[key] === 'string' ? cronProblem(raw[key]) : null;
+    if (problem && !problems.some((p) => p.startsWith(`${key}:`)))
+      problems.push(`${key}: ${problem}`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   const v = values as ConfigValues;
   return Object.freeze({
