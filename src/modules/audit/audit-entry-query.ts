@@ -25,13 +25,15 @@ export const ENTRY_COLUMNS = sql`
     'required_permission', pd.required_permission, 'action_attempted', pd.action_attempted,
     'risk_level', pd.risk_level) end as permission_denial`;
 
+/** The detail rows of the entry `e` (one at most of each), as `st`, `bo` and `pd`. */
+export const DETAIL_JOINS = sql`
+  left join audit_state_transitions st on st.tenant_id = e.tenant_id and st.audit_id = e.id
+  left join audit_bulk_operations bo on bo.tenant_id = e.tenant_id and bo.audit_id = e.id
+  left join audit_permission_denials pd on pd.tenant_id = e.tenant_id and pd.audit_id = e.id`;
+
 /** `from audit_entries e <detail joins> where <conditions>`, without order or limit. */
 export function entriesFrom(conditions: readonly RawBuilder<unknown>[]): RawBuilder<unknown> {
-  return sql`from audit_entries e
-    left join audit_state_transitions st on st.tenant_id = e.tenant_id and st.audit_id = e.id
-    left join audit_bulk_operations bo on bo.tenant_id = e.tenant_id and bo.audit_id = e.id
-    left join audit_permission_denials pd on pd.tenant_id = e.tenant_id and pd.audit_id = e.id
-    where ${sql.join(conditions, sql` and `)}`;
+  return sql`from audit_entries e ${DETAIL_JOINS} where ${sql.join(conditions, sql` and `)}`;
 }
 
 export const ENTRY_ID = sql.ref('e.id');
