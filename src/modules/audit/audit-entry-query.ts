@@ -1,7 +1,8 @@
 import { sql, type RawBuilder } from 'kysely';
 import { AppError, invalidField } from '../../platform/errors.js';
-import type { SortKey } from '../../platform/pagination.js';
-import type { AuditFilterValues } from './schemas.js';
+import type { Tx } from '../../platform/db/transactions.js';
+import { keysetPage, type Page, type PageRequest } from '../../platform/pagination.js';
+import type { AuditEntry, AuditFilterValues } from './schemas.js';
 
 /**
  * The pieces every read of the audit trail shares: the entry's columns with its detail object
@@ -31,13 +32,34 @@ export const DETAIL_JOINS = sql`
   left join audit_bulk_operations bo on bo.tenant_id = e.tenant_id and bo.audit_id = e.id
   left join audit_permission_denials pd on pd.tenant_id = e.tenant_id and pd.audit_id = e.id`;
 
+/**
+ * One page of the entries meeting `conditions`, newest first on (created_at, id), bound to
+ * `scope` (what its cursor may be used for).
+ */
+export async function pageOfEntries(
+  tx: Tx,
+  conditions: readonly RawBuilder<unknown>[],
+  request: PageRequest,
+  cursorKey: Buffer,
+  scope: string,
+): Promise<Page<AuditEntry>> {
+  const page = await keysetPage(tx, {
+    from: entriesFrom(conditions),
+    select: ENTRY_COLUMNS,
+    id: sql.ref('e.id'),
+    sort: { expression: sql.ref('e.created_at'), type: 'timestamptz' },
+    descending: true,
+    request,
+    cursorKey,
+    scope,
+  });
+  return page as Page<AuditEntry>;
+}
+
 /** `from audit_entries e <detail joins> where <conditions>`, without order or limit. */
 export function entriesFrom(conditions: readonly RawBuilder<unknown>[]): RawBuilder<unknown> {
   return sql`from audit_entries e ${DETAIL_JOINS} where ${sql.join(conditions, sql` and `)}`;
 }
-
-export const ENTRY_ID = sql.ref('e.id');
-export const BY_CREATED_AT: SortKey = { expression: sql.ref('e.created_at'), type: 'timestamptz' };
 
 /**
  * The conditions for a tenant's entries matching `filters` (`from` inclusive, `to` exclusive).

@@ -3,8 +3,8 @@ import type { RequestContext } from '../../platform/context.js';
 import { cursorScope } from '../../platform/cursor.js';
 import { withTenantTx } from '../../platform/db/transactions.js';
 import { AppError } from '../../platform/errors.js';
-import { keysetPage, type Page } from '../../platform/pagination.js';
-import { BY_CREATED_AT, ENTRY_COLUMNS, ENTRY_ID, entriesFrom } from './audit-entry-query.js';
+import type { Page } from '../../platform/pagination.js';
+import { pageOfEntries } from './audit-entry-query.js';
 import type { HistoryPath } from './history-paths.js';
 import type { AuditEntry, HistoryQuery } from './schemas.js';
 
@@ -35,16 +35,12 @@ export function listRecordHistory(
           select c.id from ${sql.table(children.table)} c
           where c.tenant_id = ${ctx.tenantId} and ${sql.ref(`c.${children.parentColumn}`)} = ${id})))`
       : sql``;
-    const result = await keysetPage(tx, {
-      from: entriesFrom([sql`e.tenant_id = ${ctx.tenantId}`, sql`(${own} ${ofChildren})`]),
-      select: ENTRY_COLUMNS,
-      id: ENTRY_ID,
-      sort: BY_CREATED_AT,
-      descending: true,
-      request: { page, page_size: pageSize, cursor },
-      cursorKey: ctx.cursorKey,
-      scope: cursorScope({ tenant: ctx.tenantId, history: target.entityType, id, pageSize }),
-    });
-    return result as Page<AuditEntry>;
+    return pageOfEntries(
+      tx,
+      [sql`e.tenant_id = ${ctx.tenantId}`, sql`(${own} ${ofChildren})`],
+      { page, page_size: pageSize, cursor },
+      ctx.cursorKey,
+      cursorScope({ tenant: ctx.tenantId, history: target.entityType, id, pageSize }),
+    );
   });
 }
