@@ -115,8 +115,8 @@ describe('audit tables are append-only', () => {
     expect(await refusalOf('app', purge, { purge: true })).toMatch(REFUSAL.app);
   });
 
-  it('lets the retention purge delete an entry and its detail', async () => {
-    const [denial] = await platform((tx) =>
+  it('lets the retention purge delete an expired entry and its detail, and nothing younger', async () => {
+    const [unexpired] = await platform((tx) =>
       tx
         .selectFrom('audit_entries')
         .select('id')
@@ -125,16 +125,30 @@ describe('audit tables are append-only', () => {
         .where('event_type', '=', 'PERMISSION_DENIED')
         .execute(),
     );
-    expect(denial).toBeDefined();
-    const deleted = await platform(async (tx) => {
-      await sql`select set_config('app.audit_purge', 'on', true)`.execute(tx);
-      return tx
-        .deleteFrom('audit_entries')
-        .where('tenant_id', '=', tenant.id)
-        .where('id', '=', denial!.id)
-        .returning('id')
-        .execute();
+    expect(unexpired).toBeDefined();
+    const purgeOf = (id: string) =>
+      platform(async (tx) => {
+        await sql`select set_config('app.audit_purge', 'on', true)`.execute(tx);
+        return tx
+          .deleteFrom('audit_entries')
+          .where('tenant_id', '=', tenant.id)
+          .where('id', '=', id)
+          .returning('id')
+          .execute();
+      });
+    await expect(purgeOf(unexpired!.id)).rejects.toThrow(/append-only/);
+    // An entry past its retention, as the years would leave it.
+    const denial = { id: randomUUID() };
+    await platform(async (tx) => {
+      await sql`insert into audit_entries
+        (tenant_id, id, correlation_id, event_type, entity_type, created_at, retention_until)
+        values (${tenant.id}, ${denial.id}, ${randomUUID()}, 'PERMISSION_DENIED', 'permission',
+          now() - interval '100 days', now() - interval '10 days')`.execute(tx);
+      await sql`insert into audit_permission_denials
+        (tenant_id, audit_id, required_permission, action_attempted, risk_level)
+        values (${tenant.id}, ${denial.id}, 'sites.manage', 'create a site', 'LOW')`.execute(tx);
     });
+    const deleted = await purgeOf(denial.id);
     expect(deleted).toEqual([{ id: denial!.id }]);
     const left = await platform(async (tx) => ({
       entries: await tx
