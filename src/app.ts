@@ -141,7 +141,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(workflowCatalogRoutes(WORKFLOWS));
       await api.register(searchRoutes, search.routes);
       await api.register(auditVerifyRoutes);
-      await api.register(auditRoutes);
+      await api.register(auditRoutes, {
+        // PGlite has one connection: a second export would only wait for the first.
+        exportConcurrency:
+          deps.database.kind === 'embedded' ? 1 : deps.config.audit.exportConcurrency,
+      });
     },
     { prefix: '/api/v1' },
   );

@@ -40,6 +40,7 @@ describe('loadConfig', () => {
       search: SEARCH_DEFAULTS,
       bulk: BULK_DEFAULTS,
       jobs: JOBS_DEFAULTS,
+      audit: { exportConcurrency: 4 },
     });
   });
 
@@ -63,6 +64,7 @@ describe('loadConfig', () => {
         FACILITYFLOW_ADMIN_TOKEN: adminToken,
         LOG_LEVEL: 'debug',
         AUTH_CACHE_SECONDS: '0',
+        AUDIT_EXPORT_CONCURRENCY: '2',
       }),
     ).toEqual({
       port: 8080,
@@ -77,6 +79,7 @@ describe('loadConfig', () => {
       search: SEARCH_DEFAULTS,
       bulk: BULK_DEFAULTS,
       jobs: JOBS_DEFAULTS,
+      audit: { exportConcurrency: 2 },
     });
   });
 
@@ -142,6 +145,8 @@ describe('loadConfig', () => {
     { key: 'AUDIT_PURGE_CRON', value: '0 0 0 * *' },
     { key: 'AUDIT_PURGE_CRON', value: '0 0 * 1-13 *' },
     { key: 'AUDIT_PURGE_CRON', value: '0 5-2 * * *' },
+    { key: 'AUDIT_EXPORT_CONCURRENCY', value: '0' },
+    { key: 'AUDIT_EXPORT_CONCURRENCY', value: '1.5' },
   ])('rejects $key=$value', ({ key, value }) => {
     expect(keysOf(problemsOf({ [key]: value }))).toEqual([key]);
   });

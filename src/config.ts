@@ -62,6 +62,7 @@ const ConfigSchema = Type.Object({
   JOBS_ENABLED: Type.Boolean({ default: true }),
   AUDIT_PURGE_CRON: Type.String({ pattern: CRON, default: '0 * * * *' }),
   AUDIT_SEAL_CRON: Type.String({ pattern: CRON, default: '* * * * *' }),
+  AUDIT_EXPORT_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 100, default: 4 }),
 });
 
 /** `{"ticket": {"recency": 0.3}}`: per entity type, the ranking weights that differ from SPEC §9. */
@@ -89,6 +90,7 @@ const WHOLE_NUMBER_KEYS = [
   'SEARCH_CACHE_ENTRIES',
   'BULK_RATE_LIMIT',
   'BULK_RATE_LIMIT_WINDOW_SECONDS',
+  'AUDIT_EXPORT_CONCURRENCY',
 ];
 
 /** Values that must never be echoed back in an error message. */
@@ -139,6 +141,13 @@ export interface Config {
     readonly auditPurgeCron: string;
     /** Sealing new audit entries into hash-chained batches, every minute by default. */
     readonly auditSealCron: string;
+  };
+  readonly audit: {
+    /**
+     * Audit exports streaming at once in a process: each holds a pool connection and an open
+     * transaction for as long as its client reads (one on the embedded database, whatever this is).
+     */
+    readonly exportConcurrency: number;
   };
 }
 
@@ -209,6 +218,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       auditPurgeCron: v.AUDIT_PURGE_CRON,
       auditSealCron: v.AUDIT_SEAL_CRON,
     }),
+    audit: Object.freeze({ exportConcurrency: v.AUDIT_EXPORT_CONCURRENCY }),
   });
 }
 

@@ -22,7 +22,8 @@ let acme: TestTenant;
 let baseUrl: string;
 
 beforeAll(async () => {
-  t = await buildTestApp();
+  // One export at a time, as on the embedded database, so the limit is tested on PostgreSQL too.
+  t = await buildTestApp({ env: { AUDIT_EXPORT_CONCURRENCY: '1' } });
   acme = await createTenant(t, 'Acme');
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
@@ -261,6 +262,39 @@ describe('streaming', () => {
         .toBe(0);
     }
   }, 60_000);
+
+  it('streams one export at a time here, answering the next 429 with Retry-After', async () => {
+    // A client that takes the headers and stops reading: its export waits, holding its slot.
+    const first = await new Promise<IncomingMessage>((resolve, reject) => {
+      get(
+        `${baseUrl}/api/v1/audit-logs/export?format=ndjson`,
+        { headers: { authorization: `Bearer ${big.adminToken}` } },
+        (response) => {
+          response.pause();
+          resolve(response);
+        },
+      ).on('error', reject);
+    });
+    expect(first.statusCode).toBe(200);
+    const refused = await exportOf(acme.adminToken, 'format=ndjson');
+    expect(refused.statusCode, refused.body).toBe(429);
+    expect(refused.headers['retry-after']).toBe('5');
+    expect(refused.data).toMatchObject({ error: { code: 'RATE_LIMITED' }, status: 429 });
+    first.destroy();
+    await expect
+      .poll(async () => (await exportOf(acme.adminToken, 'format=csv')).statusCode, {
+        timeout: 10_000,
+      })
+      .toBe(200);
+    const exports = await call(t, acme.adminToken, {
+      method: 'GET',
+      url: '/api/v1/audit-logs?entity_type=audit_export',
+    });
+    // The refused request wrote no export entry; the one that streamed did.
+    expect((exports.data.data as Body[]).map((entry) => entry.correlation_id)).not.toContain(
+      refused.headers['x-correlation-id'],
+    );
+  });
 
   it('stops an export whose client stops reading, and frees its connection', async () => {
     const ctx = {

@@ -3,6 +3,7 @@ import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { recordAudit } from '../../platform/audit/record-audit.js';
 import type { RequestContext } from '../../platform/context.js';
 import { withTenantTx } from '../../platform/db/transactions.js';
+import { AppError } from '../../platform/errors.js';
 import { filterConditions, givenFilters } from './audit-entry-query.js';
 import { declareExportCursor, fetchExportBatch } from './audit-export-cursor.js';
 import { EXPORT_TYPES, exportPreamble, formatEntries } from './export-formats.js';
@@ -27,6 +28,36 @@ class ExportAborted extends Error {}
  * connection and an open transaction (which also holds audit sealing back) while it waits.
  */
 export const EXPORT_STALL_MS = 60_000;
+
+/**
+ * Up to `max` exports streaming at once: each holds a pool connection and an open transaction
+ * for as long as its client reads, so slow readers must not take every connection. `take`
+ * answers 429 (after `onRefusal`) when none is free, else gives the function that frees the slot
+ * (once).
+ */
+export function exportSlots(max: number): { take(onRefusal: () => void): () => void } {
+  let taken = 0;
+  return {
+    take(onRefusal) {
+      if (taken >= max) {
+        onRefusal();
+        throw new AppError('RATE_LIMITED', {
+          message: `${max} audit export(s) are already streaming here; retry shortly`,
+          details: { retry_after_seconds: EXPORT_RETRY_SECONDS },
+        });
+      }
+      taken += 1;
+      let freed = false;
+      return () => {
+        if (!freed) taken -= 1;
+        freed = true;
+      };
+    },
+  };
+}
+
+/** What a refused export is told to wait. */
+export const EXPORT_RETRY_SECONDS = 5;
 
 /**
  * Every entry matching the filters, oldest first (SPEC §7), as a stream. The export is audited
