@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, call, type Body, type TestApp } from './app.js';
 import { createPersonWith, createTenant, type TestTenant } from './factories.js';
-import { auditOf, createRecord, createSite, idsOf } from './records.js';
+import { auditOf, createRecord, idsOf, RECORD_SAMPLES } from './records.js';
 
 /**
  * The contract every record path of SPEC §4 and §5 keeps, checked the same way for each: ETags,
@@ -22,16 +22,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const unique = () => randomUUID().slice(0, 8);
-
-interface RecordPath {
-  path: string;
-  /** A valid creation body in `tenant` (creating what it refers to first). */
-  body(tenant: TestTenant): Promise<Body>;
-  /** A valid change. */
-  change: Body;
-}
-
 /** The table behind a path, where the names differ. */
 const TABLES: Record<string, string> = {
   'work-orders': 'work_orders',
@@ -39,58 +29,7 @@ const TABLES: Record<string, string> = {
   attendance: 'attendance_records',
 };
 
-const withSite = async (tenant: TestTenant, body: Body) => ({
-  ...body,
-  site_id: (await createSite(t, tenant.adminToken)).id,
-});
-
-const PATHS: RecordPath[] = [
-  {
-    path: 'sites',
-    body: async () => ({ code: `S-${unique()}`, name: 'Depot' }),
-    change: { name: 'North depot' },
-  },
-  {
-    path: 'vendors',
-    body: async () => ({ code: `V-${unique()}`, name: 'Acme HVAC' }),
-    change: { name: 'Acme Cooling' },
-  },
-  {
-    path: 'assets',
-    body: (tenant) => withSite(tenant, { code: `A-${unique()}`, name: 'Chiller' }),
-    change: { name: 'Chiller 2' },
-  },
-  {
-    path: 'work-orders',
-    body: (tenant) => withSite(tenant, { title: 'Replace belt' }),
-    change: { title: 'Replace both belts' },
-  },
-  {
-    path: 'task-templates',
-    body: async () => ({ name: 'Boiler round' }),
-    change: { name: 'Boiler round (night)' },
-  },
-  {
-    path: 'tasks',
-    body: (tenant) => withSite(tenant, { title: 'Read meters' }),
-    change: { title: 'Read all meters' },
-  },
-  {
-    path: 'attendance',
-    body: (tenant) => withSite(tenant, { person_id: tenant.adminId, work_date: '2026-11-02' }),
-    change: { remarks: 'Left early' },
-  },
-  {
-    path: 'tickets',
-    body: async () => ({ title: 'Door sticks' }),
-    change: { title: 'Door sticks shut' },
-  },
-  {
-    path: 'people',
-    body: async () => ({ login: `p-${unique()}`, name: 'Pat Doe' }),
-    change: { name: 'Pat Smith' },
-  },
-];
+const PATHS = RECORD_SAMPLES;
 
 const request = (
   tenant: TestTenant,
@@ -112,7 +51,7 @@ async function eventsOf(id: string): Promise<string[]> {
 
 describe.each(PATHS)('/api/v1/$path', ({ path, body, change }) => {
   it('creates with ETag "1" and reads it back, audited once', async () => {
-    const created = await request(acme, 'POST', path, await body(acme));
+    const created = await request(acme, 'POST', path, await body(t, acme));
     expect(created.statusCode, created.body).toBe(201);
     expect(created.headers.etag).toBe('"1"');
     expect(created.data).toMatchObject({
@@ -128,7 +67,7 @@ describe.each(PATHS)('/api/v1/$path', ({ path, body, change }) => {
   });
 
   it("treats another tenant's record as missing, and leaves it alone", async () => {
-    const theirs = await createRecord(t, other.adminToken, path, await body(other));
+    const theirs = await createRecord(t, other.adminToken, path, await body(t, other));
     for (const [method, payload] of [
       ['GET', undefined],
       ['PATCH', change],
@@ -145,7 +84,7 @@ describe.each(PATHS)('/api/v1/$path', ({ path, body, change }) => {
   });
 
   it('refuses unknown fields and status with 400', async () => {
-    const valid = await body(acme);
+    const valid = await body(t, acme);
     for (const extra of [{ colour: 'red' }, { status: 'CLOSED' }, { tenant_id: other.id }]) {
       const created = await request(acme, 'POST', path, { ...valid, ...extra });
       expect(created.statusCode, JSON.stringify(extra)).toBe(400);
@@ -161,7 +100,7 @@ describe.each(PATHS)('/api/v1/$path', ({ path, body, change }) => {
   });
 
   it('answers a stale body version with 409 and a stale If-Match with 412', async () => {
-    const record = await createRecord(t, acme.adminToken, path, await body(acme));
+    const record = await createRecord(t, acme.adminToken, path, await body(t, acme));
     const first = await request(acme, 'PATCH', `${path}/${record.id}`, { ...change, version: 1 });
     expect(first.statusCode, first.body).toBe(200);
     expect(first.headers.etag).toBe('"2"');
@@ -190,7 +129,7 @@ describe.each(PATHS)('/api/v1/$path', ({ path, body, change }) => {
   });
 
   it('soft-deletes: gone from reads and lists, audited, and no longer writable', async () => {
-    const record = await createRecord(t, acme.adminToken, path, await body(acme));
+    const record = await createRecord(t, acme.adminToken, path, await body(t, acme));
     const deleted = await request(acme, 'DELETE', `${path}/${record.id}`, undefined, {
       'if-match': '"1"',
     });
@@ -206,7 +145,7 @@ describe.each(PATHS)('/api/v1/$path', ({ path, body, change }) => {
   });
 
   it('applies a write that names no version to the current one (last write wins)', async () => {
-    const record = await createRecord(t, acme.adminToken, path, await body(acme));
+    const record = await createRecord(t, acme.adminToken, path, await body(t, acme));
     for (const expected of [2, 3]) {
       const blind = await request(acme, 'PATCH', `${path}/${record.id}`, change);
       expect(blind.statusCode, blind.body).toBe(200);
@@ -229,7 +168,7 @@ describe('a tenant that requires If-Match', () => {
   it.each(PATHS)(
     'answers /api/v1/$path writes without a version with 428',
     async ({ path, body, change }) => {
-      const record = await createRecord(t, strict.adminToken, path, await body(strict));
+      const record = await createRecord(t, strict.adminToken, path, await body(t, strict));
       const blind = await request(strict, 'PATCH', `${path}/${record.id}`, change);
       expect(blind.statusCode).toBe(428);
       expect(blind.data.error).toMatchObject({ code: 'PRECONDITION_REQUIRED' });

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { withPlatformTxBypassingRls } from '../src/platform/db/transactions.js';
 import { call, type Body, type TestApp } from './app.js';
+import type { TestTenant } from './factories.js';
 
 /** Helpers for the record paths of SPEC §4 in tests. */
 
@@ -43,3 +45,68 @@ export function createSite(t: TestApp, token: string, payload: Body = {}) {
     ...payload,
   });
 }
+
+/** A record path of SPEC §4 with a valid creation body and a valid change. */
+export interface RecordSample {
+  path: string;
+  /** A valid creation body in `tenant` (creating what it refers to first). */
+  body(t: TestApp, tenant: TestTenant): Promise<Body>;
+  /** A valid change. */
+  change: Body;
+}
+
+const unique = () => randomUUID().slice(0, 8);
+const withSite = async (t: TestApp, tenant: TestTenant, body: Body) => ({
+  ...body,
+  site_id: (await createSite(t, tenant.adminToken)).id,
+});
+
+/** Every record path of SPEC §4, for tests that treat them all alike. */
+export const RECORD_SAMPLES: readonly RecordSample[] = [
+  {
+    path: 'sites',
+    body: async () => ({ code: `S-${unique()}`, name: 'Depot' }),
+    change: { name: 'North depot' },
+  },
+  {
+    path: 'vendors',
+    body: async () => ({ code: `V-${unique()}`, name: 'Acme HVAC' }),
+    change: { name: 'Acme Cooling' },
+  },
+  {
+    path: 'assets',
+    body: (t, tenant) => withSite(t, tenant, { code: `A-${unique()}`, name: 'Chiller' }),
+    change: { name: 'Chiller 2' },
+  },
+  {
+    path: 'work-orders',
+    body: (t, tenant) => withSite(t, tenant, { title: 'Replace belt' }),
+    change: { title: 'Replace both belts' },
+  },
+  {
+    path: 'task-templates',
+    body: async () => ({ name: 'Boiler round' }),
+    change: { name: 'Boiler round (night)' },
+  },
+  {
+    path: 'tasks',
+    body: (t, tenant) => withSite(t, tenant, { title: 'Read meters' }),
+    change: { title: 'Read all meters' },
+  },
+  {
+    path: 'attendance',
+    body: (t, tenant) =>
+      withSite(t, tenant, { person_id: tenant.adminId, work_date: '2026-11-02' }),
+    change: { remarks: 'Left early' },
+  },
+  {
+    path: 'tickets',
+    body: async () => ({ title: 'Door sticks' }),
+    change: { title: 'Door sticks shut' },
+  },
+  {
+    path: 'people',
+    body: async () => ({ login: `p-${unique()}`, name: 'Pat Doe' }),
+    change: { name: 'Pat Smith' },
+  },
+];

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, call, type Body, type TestApp } from '../../../test/app.js';
 import { createPersonWith, createTenant, type TestTenant } from '../../../test/factories.js';
-import { createRecord, createSite } from '../../../test/records.js';
+import { createRecord, RECORD_SAMPLES } from '../../../test/records.js';
 import { HISTORY_PATHS } from './history-paths.js';
 
 /**
@@ -21,36 +21,8 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const unique = () => randomUUID().slice(0, 8);
-const withSite = async (tenant: TestTenant, body: Body) => ({
-  ...body,
-  site_id: (await createSite(t, tenant.adminToken)).id,
-});
-
-/** A valid creation body and a valid change for each path. */
-const RECORDS: Record<string, { body(tenant: TestTenant): Promise<Body>; change: Body }> = {
-  sites: { body: async () => ({ code: `S-${unique()}`, name: 'Depot' }), change: { name: 'Yard' } },
-  people: { body: async () => ({ login: `p-${unique()}`, name: 'Pat' }), change: { name: 'Pam' } },
-  vendors: {
-    body: async () => ({ code: `V-${unique()}`, name: 'Cool' }),
-    change: { name: 'Cold' },
-  },
-  assets: {
-    body: (tenant) => withSite(tenant, { code: `A-${unique()}`, name: 'Chiller' }),
-    change: { name: 'Chiller 2' },
-  },
-  'work-orders': {
-    body: (tenant) => withSite(tenant, { title: 'Replace belt' }),
-    change: { title: 'Replace both belts' },
-  },
-  'task-templates': { body: async () => ({ name: 'Boiler round' }), change: { name: 'Night' } },
-  tasks: { body: (tenant) => withSite(tenant, { title: 'Read meters' }), change: { title: 'All' } },
-  attendance: {
-    body: (tenant) => withSite(tenant, { person_id: tenant.adminId, work_date: '2026-11-02' }),
-    change: { remarks: 'Left early' },
-  },
-  tickets: { body: async () => ({ title: 'Door sticks' }), change: { title: 'Door stuck' } },
-};
+/** Each path's sample creation body and change, by path. */
+const RECORDS = Object.fromEntries(RECORD_SAMPLES.map((sample) => [sample.path, sample]));
 
 const history = (token: string, path: string, id: string, query = '') =>
   call(t, token, { method: 'GET', url: `/api/v1/${path}/${id}/history${query}` });
@@ -65,7 +37,7 @@ it('covers every record path of SPEC §4', () => {
 describe.each(HISTORY_PATHS)('GET /api/v1/$path/{id}/history', ({ path, entityType }) => {
   it('shows creation, change and deletion, newest first, and outlives the record', async () => {
     const { body, change } = RECORDS[path]!;
-    const record = await createRecord(t, acme.adminToken, path, await body(acme));
+    const record = await createRecord(t, acme.adminToken, path, await body(t, acme));
     const patched = await call(t, acme.adminToken, {
       method: 'PATCH',
       url: `/api/v1/${path}/${record.id}`,
@@ -101,7 +73,12 @@ describe.each(HISTORY_PATHS)('GET /api/v1/$path/{id}/history', ({ path, entityTy
   });
 
   it("answers 404 for another tenant's record and for an unknown id", async () => {
-    const theirs = await createRecord(t, other.adminToken, path, await RECORDS[path]!.body(other));
+    const theirs = await createRecord(
+      t,
+      other.adminToken,
+      path,
+      await RECORDS[path]!.body(t, other),
+    );
     for (const id of [theirs.id, randomUUID()]) {
       const response = await history(acme.adminToken, path, id);
       expect(response.statusCode).toBe(404);
@@ -117,7 +94,7 @@ describe('a work order', () => {
       t,
       acme.adminToken,
       'work-orders',
-      await RECORDS['work-orders']!.body(acme),
+      await RECORDS['work-orders']!.body(t, acme),
     );
     const items = `work-orders/${order.id}/line-items`;
     const item = await createRecord(t, acme.adminToken, items, { description: 'Isolate power' });
@@ -143,7 +120,7 @@ describe('a work order', () => {
       t,
       acme.adminToken,
       'work-orders',
-      await RECORDS['work-orders']!.body(acme),
+      await RECORDS['work-orders']!.body(t, acme),
     );
     await createRecord(t, acme.adminToken, `work-orders/${second.id}/line-items`, {
       description: 'Not ours',
