@@ -20,6 +20,7 @@ import {
 } from '../../../test/factories.js';
 import { createRecord, createSite } from '../../../test/records.js';
 import { forceStatus } from '../../../test/transitions.js';
+import { INSIDE, LONDON_SQUARE, today, twoMonthsBack } from '../../../test/attendance-fixtures.js';
 
 /**
  * The five attendance bulk endpoints of SPEC §8, each through its own cases: what it changes,
@@ -27,22 +28,6 @@ import { forceStatus } from '../../../test/transitions.js';
  * id rules and idempotency are tested once, in test/bulk-operations.test.ts.
  */
 
-/** Today (UTC): its month's payroll cutoff is days away on any site's clock. */
-const today = new Date().toISOString().slice(0, 10);
-const twoMonthsBack = (() => {
-  const now = new Date();
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 2, 15))
-    .toISOString()
-    .slice(0, 10);
-})();
-const LONDON_SQUARE = [
-  [-0.2, 51.4],
-  [0.0, 51.4],
-  [0.0, 51.6],
-  [-0.2, 51.6],
-  [-0.2, 51.4],
-];
-const INSIDE = { lat: 51.45, lng: -0.15 };
 const OUTSIDE = { lat: 51.7, lng: -0.1 };
 const COMMENTS = 'Checked against the rota';
 

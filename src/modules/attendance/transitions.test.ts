@@ -13,6 +13,7 @@ import {
   transition,
 } from '../../../test/transitions.js';
 import { withPlatformTxBypassingRls } from '../../platform/db/transactions.js';
+import { INSIDE, LONDON_SQUARE, today, twoMonthsBack } from '../../../test/attendance-fixtures.js';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -23,22 +24,6 @@ let acme: TestTenant;
 let plainSite: string;
 let personId: string;
 
-/** Today (UTC): its month's payroll cutoff is days away on any site's clock. */
-const today = new Date().toISOString().slice(0, 10);
-const twoMonthsBack = (() => {
-  const now = new Date();
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 2, 15))
-    .toISOString()
-    .slice(0, 10);
-})();
-
-const LONDON_SQUARE = [
-  [-0.2, 51.4],
-  [0.0, 51.4],
-  [0.0, 51.6],
-  [-0.2, 51.6],
-  [-0.2, 51.4],
-];
 const LONDON_HOLE = [
   [-0.12, 51.48],
   [-0.08, 51.48],
@@ -46,7 +31,6 @@ const LONDON_HOLE = [
   [-0.12, 51.52],
   [-0.12, 51.48],
 ];
-const INSIDE = { lat: 51.45, lng: -0.15 };
 
 beforeAll(async () => {
   t = await buildTestApp();
