@@ -33,7 +33,11 @@ describe('formatEntries', () => {
   };
 
   it('writes CSV rows in the fixed columns, nested values as JSON, CRLF ends', () => {
-    expect(exportPreamble('csv')).toBe(`${CSV_COLUMNS.join(',')}\r\n`);
+    expect(exportPreamble('csv')).toBe(
+      'id,tenant_id,correlation_id,event_type,entity_type,entity_id,actor_id,changes,metadata,' +
+        'ip_address,user_agent,security_flags,created_at,retention_until,state_transition,' +
+        'bulk_operation,permission_denial\r\n',
+    );
     const line = formatEntries('csv', [row]);
     expect(line.endsWith('\r\n')).toBe(true);
     expect(line).toBe(

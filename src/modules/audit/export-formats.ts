@@ -1,29 +1,12 @@
-import type { ExportFormat } from './schemas.js';
+import { AuditEntrySchema, type AuditEntry, type ExportFormat } from './schemas.js';
 
 /**
  * How exported entries are written. NDJSON: one entry per line, shaped as the list returns it.
  * CSV (RFC 4180): a header row, fixed columns, nested values as JSON text, CRLF line ends, and
  * cells a spreadsheet would run as a formula prefixed with `'`.
  */
-export const CSV_COLUMNS = [
-  'id',
-  'tenant_id',
-  'correlation_id',
-  'event_type',
-  'entity_type',
-  'entity_id',
-  'actor_id',
-  'changes',
-  'metadata',
-  'ip_address',
-  'user_agent',
-  'security_flags',
-  'created_at',
-  'retention_until',
-  'state_transition',
-  'bulk_operation',
-  'permission_denial',
-] as const;
+/** The columns: an entry's fields, in the order the list returns them. */
+export const CSV_COLUMNS = Object.keys(AuditEntrySchema.properties) as (keyof AuditEntry)[];
 
 export const EXPORT_TYPES: Record<ExportFormat, { contentType: string; extension: string }> = {
   ndjson: { contentType: 'application/x-ndjson', extension: 'ndjson' },
