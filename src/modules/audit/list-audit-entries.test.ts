@@ -5,6 +5,7 @@ import { withPlatformTxBypassingRls } from '../../platform/db/transactions.js';
 import { buildTestApp, call, type Body, type TestApp } from '../../../test/app.js';
 import { createPersonWith, createTenant, type TestTenant } from '../../../test/factories.js';
 import { createRecord } from '../../../test/records.js';
+import { AUDIT_EVENT_TYPES } from '../../platform/audit/record-audit.js';
 
 /**
  * GET /api/v1/audit-logs (SPEC §7 "Read"): every filter alone and combined over thousands of
@@ -16,14 +17,6 @@ let acme: TestTenant;
 let other: TestTenant;
 
 const SEEDED = 3000;
-const EVENT_TYPES = [
-  'CREATED',
-  'UPDATED',
-  'DELETED',
-  'STATE_CHANGED',
-  'BULK_OPERATION',
-  'PERMISSION_DENIED',
-];
 const ENTITY_TYPES = ['work_order', 'ticket', 'site'];
 const CORRELATIONS = Array.from({ length: 10 }, () => randomUUID());
 const ENTITIES = Array.from({ length: 7 }, () => randomUUID());
@@ -46,7 +39,7 @@ function seedRow(i: number): SeedRow {
   return {
     id: randomUUID(),
     correlation_id: CORRELATIONS[i % CORRELATIONS.length]!,
-    event_type: EVENT_TYPES[i % EVENT_TYPES.length]!,
+    event_type: AUDIT_EVENT_TYPES[i % AUDIT_EVENT_TYPES.length]!,
     entity_type: ENTITY_TYPES[Math.floor(i / 2) % ENTITY_TYPES.length]!,
     entity_id: ENTITIES[i % ENTITIES.length]!,
     actor_id: ACTORS[i % ACTORS.length]!,

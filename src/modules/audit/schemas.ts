@@ -1,14 +1,6 @@
 import { Type, type Static } from 'typebox';
+import { AUDIT_EVENT_TYPES } from '../../platform/audit/record-audit.js';
 import { Nullable, PageQuery, Pagination, Timestamp, Uuid } from '../../platform/schemas.js';
-
-export const AUDIT_EVENT_TYPES = [
-  'CREATED',
-  'UPDATED',
-  'DELETED',
-  'STATE_CHANGED',
-  'BULK_OPERATION',
-  'PERMISSION_DENIED',
-] as const;
 
 const Cursor = Type.String({ minLength: 1, maxLength: 1000 });
 const JsonObject = Type.Object({}, { additionalProperties: true });

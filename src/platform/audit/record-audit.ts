@@ -5,8 +5,16 @@ import { asAuditWriteFailure } from './audit-write-error.js';
 import { noteChange, type Tx } from '../db/transactions.js';
 import { isPiiKey, redact, REDACTED, redactText, type RedactionOptions } from './redaction.js';
 
-export type AuditEventType =
-  'CREATED' | 'UPDATED' | 'DELETED' | 'STATE_CHANGED' | 'BULK_OPERATION' | 'PERMISSION_DENIED';
+/** SPEC §7's event types. */
+export const AUDIT_EVENT_TYPES = [
+  'CREATED',
+  'UPDATED',
+  'DELETED',
+  'STATE_CHANGED',
+  'BULK_OPERATION',
+  'PERMISSION_DENIED',
+] as const;
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
 export type RiskLevel = 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
 
