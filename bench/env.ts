@@ -125,3 +125,25 @@ export async function openBenchEnv(): Promise<BenchEnv> {
     },
   };
 }
+
+/**
+ * A second server beside the bench's own, on its database (or another pool on it), with the
+ * environment changed by `overrides`: the same route with and without a feature, in one run.
+ */
+export async function serveAnother(
+  env: BenchEnv,
+  overrides: Record<string, string>,
+  database: Database = env.database,
+): Promise<{ baseUrl: string; close(): Promise<void> }> {
+  const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent', ...overrides });
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: true }) : null;
+  const app = await buildApp({ config, database, redis, platformAdminToken: undefined });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    baseUrl: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
+    close: async () => {
+      await app.close();
+      redis?.disconnect();
+    },
+  };
+}

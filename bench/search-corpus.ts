@@ -447,9 +447,10 @@ function misspell(word: string, typos: 1 | 2, random: () => number): string {
  * record's three key words (object, part, place: 1 in 367,500 combinations, so few records share
  * them) in title order, one misspelled: a word of 5+ letters with 1 typo, or of 9+ with 2. Only
  * records whose key words are single words are asked for, so every query has three words.
+ * Another `stream` draws other queries over the same corpus (a warm-up set).
  */
-export function typoQueries(seed: number, size: number, count: number): TypoQuery[] {
-  const random = seededRandom(seed ^ 0x5eed);
+export function typoQueries(seed: number, size: number, count: number, stream = 0): TypoQuery[] {
+  const random = seededRandom((seed ^ 0x5eed) + stream);
   const queries: TypoQuery[] = [];
   for (const typos of [1, 2] as const) {
     while (queries.filter((q) => q.typos === typos).length < count) {

@@ -4,6 +4,7 @@ import {
   withPlatformTxBypassingRls,
   withTenantTx,
 } from '../../src/platform/db/transactions.js';
+import { openDatabase } from '../../src/platform/db/database.js';
 import { updateVersioned, type VersionedTable } from '../../src/platform/db/versioned-update.js';
 import { recordColumns } from '../../src/platform/records/read-records.js';
 import type { RecordRow } from '../../src/platform/records/record-table.js';
@@ -15,7 +16,8 @@ import {
 } from '../../src/workflow/index.js';
 import { loadTransitionFacts } from '../../src/workflow/transition-record.js';
 import { WORKFLOWS } from '../../src/workflows.js';
-import type { BenchEnv } from '../env.js';
+import { serveAnother, type BenchEnv } from '../env.js';
+import { runHttpLoad, type HttpPlan } from '../http-load.js';
 import type { LoadResult } from '../load.js';
 import type { Row } from '../report.js';
 
@@ -54,7 +56,112 @@ export async function auditCostScenarios(env: BenchEnv): Promise<Row[]> {
       baseline: merge(unaudited),
       bar: 'slowdown <= 1.15x',
     },
+    ...(await overHttp(env, ids)),
   ];
+}
+
+/** Set on the connections of the server whose audit rows are dropped. */
+const SKIP_SETTING = 'facilityflow_bench.skip_audit';
+const AUDIT_TABLES = [
+  'audit_entries',
+  'audit_state_transitions',
+  'audit_bulk_operations',
+  'audit_permission_denials',
+];
+
+/**
+ * The same transitions as the clients of SPEC §12 send them: over HTTP, 50 clients, each moving a
+ * ticket of its own, on two servers of the same build and database. The second server's
+ * connections carry a setting under which a trigger drops every audit row before it is written
+ * (the audited server pays for the trigger too); everything else, the JavaScript that builds
+ * the entry included, runs on both. PostgreSQL only: an embedded database has one connection.
+ */
+async function overHttp(env: BenchEnv, ids: string[]): Promise<Row[]> {
+  if (env.database.kind !== 'postgres') {
+    console.log('audit-cost: the HTTP comparison needs PostgreSQL (DATABASE_URL); skipped');
+    return [];
+  }
+  await dropAuditRowsWhenAsked(env, true);
+  const url = new URL(process.env.DATABASE_URL!);
+  url.searchParams.set('options', `-c ${SKIP_SETTING}=on`);
+  const database = await openDatabase({
+    kind: 'postgres',
+    url: url.toString(),
+    poolSize: env.clients + 10,
+  });
+  const unaudited = await serveAnother(env, {}, database);
+  try {
+    const plan: HttpPlan = {
+      method: 'POST',
+      paths: ids.map((id) => `/api/v1/tickets/${id}/transitions`),
+      pathPerClient: true,
+      bodies: [{ target_state: 'INPROGRESS' }, { target_state: 'OPEN' }],
+      expectStatus: 200,
+    };
+    const reopenAll = () =>
+      withPlatformTxBypassingRls(env.database.db, (tx) =>
+        sql`update tickets set status = 'OPEN' where tenant_id = ${env.ctx.tenantId} and id = any(${ids}::uuid[])`.execute(
+          tx,
+        ),
+      );
+    const target = (baseUrl: string) => ({ baseUrl, token: env.token, clients: env.clients });
+    const audited: LoadResult[] = [];
+    const skipped: LoadResult[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      await runHttpLoad(target(unaudited.baseUrl), 1, plan);
+      await reopenAll();
+      const before = await entriesOf(env, ids);
+      skipped.push(await runHttpLoad(target(unaudited.baseUrl), env.seconds, plan));
+      if ((await entriesOf(env, ids)) !== before) {
+        throw new Error('audit-cost: the server without audit rows wrote some');
+      }
+      await reopenAll();
+      audited.push(await env.measureHttp(plan, reopenAll));
+      await reopenAll();
+    }
+    return [
+      {
+        scenario: `POST /tickets/{id}/transitions, ${env.clients} clients, audited`,
+        measured: merge(audited),
+        baselineName: 'the same, audit rows dropped',
+        baseline: merge(skipped),
+        bar: 'slowdown <= 1.15x',
+      },
+    ];
+  } finally {
+    await unaudited.close();
+    await database.close();
+    await dropAuditRowsWhenAsked(env, false);
+  }
+}
+
+async function entriesOf(env: BenchEnv, ids: string[]): Promise<number> {
+  const { rows } = await sql<{ count: string }>`
+    select count(*) from audit_entries
+    where tenant_id = ${env.ctx.tenantId} and entity_id = any(${ids}::uuid[])`.execute(
+    env.database.db,
+  );
+  return Number(rows[0]!.count);
+}
+
+/** Installs (or removes) the bench's trigger that drops audit rows under SKIP_SETTING. */
+async function dropAuditRowsWhenAsked(env: BenchEnv, install: boolean): Promise<void> {
+  const db = env.database.db;
+  for (const table of AUDIT_TABLES) {
+    await sql`drop trigger if exists bench_skip_audit on ${sql.table(table)}`.execute(db);
+  }
+  await sql`drop function if exists bench_skip_audit()`.execute(db);
+  if (!install) return;
+  await sql`
+    create function bench_skip_audit() returns trigger language plpgsql as $$
+    begin
+      if current_setting(${sql.lit(SKIP_SETTING)}, true) = 'on' then return null; end if;
+      return new;
+    end $$`.execute(db);
+  for (const table of AUDIT_TABLES) {
+    await sql`create trigger bench_skip_audit before insert on ${sql.table(table)}
+      for each row execute function bench_skip_audit()`.execute(db);
+  }
 }
 
 /**
