@@ -38,40 +38,50 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** A keep-alive HTTP client for one server: resolves to the status and parsed JSON body. */
+/**
+ * A keep-alive HTTP client for one server. `send` resolves to the status and parsed JSON body;
+ * `status` to the status alone once the last byte has arrived, so a load's latencies measure the
+ * server and not the client's parsing.
+ */
 export function httpClient(baseUrl: string, token: string, sockets: number) {
   const url = new URL(baseUrl);
   const agent = new Agent({ keepAlive: true, maxSockets: sockets });
+  const call = (method: string, path: string, body?: unknown) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request(
+        {
+          agent,
+          host: url.hostname,
+          port: url.port,
+          method,
+          path,
+          headers: {
+            authorization: `Bearer ${token}`,
+            ...(payload ? { 'content-type': 'application/json' } : {}),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+          );
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+  };
   return {
     close: () => agent.destroy(),
-    send(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      return new Promise((resolve, reject) => {
-        const req = request(
-          {
-            agent,
-            host: url.hostname,
-            port: url.port,
-            method,
-            path,
-            headers: {
-              authorization: `Bearer ${token}`,
-              ...(payload ? { 'content-type': 'application/json' } : {}),
-            },
-          },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (chunk: Buffer) => chunks.push(chunk));
-            res.on('end', () => {
-              const text = Buffer.concat(chunks).toString('utf8');
-              resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null });
-            });
-            res.on('error', reject);
-          },
-        );
-        req.on('error', reject);
-        req.end(payload);
-      });
+    async send(method: string, path: string, body?: unknown) {
+      const { status, text } = await call(method, path, body);
+      return { status, body: text ? (JSON.parse(text) as unknown) : null };
+    },
+    async status(method: string, path: string, body?: unknown) {
+      return (await call(method, path, body)).status;
     },
   };
 }
