@@ -30,7 +30,11 @@ export async function serve(config: Config): Promise<void> {
     ? loadOrStoreDemoTokens(embeddedDir, await seedDemo(database.db))
     : null;
   const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 })
+    ? new Redis(config.redisUrl, {
+        lazyConnect: true,
+        maxRetriesPerRequest: 1,
+        keyPrefix: config.redisKeyPrefix,
+      })
     : null;
 
   const app = await buildApp({ config, database, redis, platformAdminToken: admin.token });
