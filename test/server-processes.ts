@@ -25,11 +25,19 @@ const OUTPUT_KEPT = 20_000;
 /** The banner `serve` prints once it listens and its jobs have started. */
 const LISTENING = /listening on http:\/\/localhost:(\d+)/;
 
-/** Processes not yet ended: killed when this process exits, however it exits. */
+/** Processes not yet ended: killed when this process exits or is stopped by a signal. */
 const running = new Set<ChildProcess>();
-process.once('exit', () => {
+const killRunning = () => {
   for (const child of running) child.kill('SIGKILL');
-});
+};
+process.once('exit', killRunning);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  // Then the signal again, to do what it would have done without this listener.
+  process.once(signal, () => {
+    killRunning();
+    process.kill(process.pid, signal);
+  });
+}
 
 /**
  * Starts `count` server processes with `env` (and PATH) as their whole environment, each on a
