@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import pg from 'pg';
 import PgBoss from 'pg-boss';
@@ -6,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatePlatformAdminToken } from '../src/platform/auth/tokens.js';
 import { openDatabase, type Database } from '../src/platform/db/database.js';
 import { migrateToLatest } from '../src/platform/db/migrate.js';
-import { onPostgres, onRedis } from './app.js';
+import { onPostgres, onRedis, removeKeys } from './app.js';
 import { startServers, type ServerCluster, type ServerProcess } from './server-processes.js';
 
 /**
@@ -78,6 +79,7 @@ describe.runIf(onPostgres && onRedis)(
     let cluster: ServerCluster;
     let a: ServerProcess, b: ServerProcess, c: ServerProcess;
     let tenant: { id: string; token: string };
+    const redisPrefix = `test:${randomUUID()}:`;
 
     beforeAll(async () => {
       scratch = await scratchDatabase();
@@ -89,7 +91,7 @@ describe.runIf(onPostgres && onRedis)(
         DATABASE_URL: scratch.url,
         REDIS_URL: process.env.REDIS_URL!,
         // The suite's other files share this Redis: the per-address counter of 127.0.0.1 too.
-        REDIS_KEY_PREFIX: `test:${randomUUID()}:`,
+        REDIS_KEY_PREFIX: redisPrefix,
         FACILITYFLOW_ADMIN_TOKEN: adminToken,
         LOG_LEVEL: 'warn',
         JOBS_ENABLED: 'true',
@@ -114,6 +116,9 @@ describe.runIf(onPostgres && onRedis)(
       await cluster?.stop();
       await database?.close();
       await scratch?.drop();
+      const redis = new Redis(process.env.REDIS_URL!, { keyPrefix: redisPrefix });
+      await removeKeys(redis, redisPrefix);
+      redis.disconnect();
     });
 
     const createTicket = async (server: ServerProcess, title: string) => {
