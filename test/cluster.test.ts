@@ -8,7 +8,12 @@ import { generatePlatformAdminToken } from '../src/platform/auth/tokens.js';
 import { openDatabase, type Database } from '../src/platform/db/database.js';
 import { migrateToLatest } from '../src/platform/db/migrate.js';
 import { onPostgres, onRedis, removeKeys } from './app.js';
-import { startServers, type ServerCluster, type ServerProcess } from './server-processes.js';
+import {
+  launchServer,
+  startServers,
+  type ServerCluster,
+  type ServerProcess,
+} from './server-processes.js';
 
 /**
  * Three `facilityflow serve` processes on one PostgreSQL database and one Redis, driven over HTTP
@@ -80,6 +85,7 @@ describe.runIf(onPostgres && onRedis)(
     let a: ServerProcess, b: ServerProcess, c: ServerProcess;
     let tenant: { id: string; token: string };
     const redisPrefix = `test:${randomUUID()}:`;
+    let serverEnv: Record<string, string>;
 
     beforeAll(async () => {
       scratch = await scratchDatabase();
@@ -87,7 +93,7 @@ describe.runIf(onPostgres && onRedis)(
       // Once here, rather than by three processes racing for the migration lock.
       await migrateToLatest(database.db);
       const adminToken = generatePlatformAdminToken();
-      cluster = await startServers(3, {
+      serverEnv = {
         DATABASE_URL: scratch.url,
         REDIS_URL: process.env.REDIS_URL!,
         // The suite's other files share this Redis: the per-address counter of 127.0.0.1 too.
@@ -98,7 +104,8 @@ describe.runIf(onPostgres && onRedis)(
         SEARCH_RATE_LIMIT_USER: String(USER_LIMIT),
         SEARCH_RATE_LIMIT_ANONYMOUS: String(ANONYMOUS_LIMIT),
         BULK_RATE_LIMIT: '1000',
-      });
+      };
+      cluster = await startServers(3, serverEnv);
       [a, b, c] = cluster.servers as [ServerProcess, ServerProcess, ServerProcess];
       const created = await api(a, adminToken, 'POST', '/api/v1/tenants', {
         name: 'Cluster Facilities',
@@ -278,6 +285,21 @@ describe.runIf(onPostgres && onRedis)(
           .toMatchObject({ ok: true, unsealed_entries: 0, entries_checked: total });
       } finally {
         await boss.stop({ graceful: false });
+      }
+    });
+
+    it('exits cleanly when stopped while its jobs are starting', async () => {
+      // It listens, then starts its jobs: a SIGTERM in between waits for them and stops them
+      // before the database closes, rather than closing it under them.
+      const server = launchServer({ ...serverEnv, LOG_LEVEL: 'info' });
+      try {
+        await expect
+          .poll(() => server.output(), { interval: 5, timeout: 60_000 })
+          .toContain('Server listening');
+        server.signal('SIGTERM');
+        expect(await server.exited, server.output()).toEqual({ code: 0, signal: null });
+      } finally {
+        await server.stop();
       }
     });
 

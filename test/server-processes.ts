@@ -48,7 +48,7 @@ export async function startServers(
   count: number,
   env: Record<string, string>,
 ): Promise<ServerCluster> {
-  const launched = Array.from({ length: count }, () => launch(env));
+  const launched = Array.from({ length: count }, () => launchServer(env));
   const cluster: ServerCluster = {
     servers: [],
     stop: () => Promise.all(launched.map(({ stop }) => stop())).then(() => undefined),
@@ -62,7 +62,11 @@ export async function startServers(
   return cluster;
 }
 
-function launch(env: Record<string, string>) {
+/**
+ * One server process: `started` resolves once it serves (rejects if it ends first); `stop` as
+ * in ServerCluster.
+ */
+export function launchServer(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env, HOST: '127.0.0.1', PORT: '0' },
@@ -110,5 +114,7 @@ function launch(env: Record<string, string>) {
     }
     throw new Error(`a server ${ended ? 'exited' : 'was not ready'} before it served:\n${output}`);
   })();
-  return { started, stop };
+  // Whoever awaits it hears of a failure; a process stopped early is not one.
+  started.catch(() => {});
+  return { started, stop, exited, output: () => output, signal };
 }
