@@ -19,7 +19,8 @@ export interface ServerCluster {
 }
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const START_TIMEOUT_MS = 90_000;
+// Under the test hook timeout (60 s), so a start that hangs fails with its output.
+const START_TIMEOUT_MS = 50_000;
 const STOP_TIMEOUT_MS = 15_000;
 const OUTPUT_KEPT = 20_000;
 /** The banner `serve` prints once it listens and its jobs have started. */
