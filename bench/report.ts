@@ -39,7 +39,7 @@ export function formatRows(rows: Row[]): string {
       fixed(percentile(m.latencies, 50), 2),
       fixed(percentile(m.latencies, 95), 2),
       fixed(percentile(m.latencies, 99), 2),
-      String(m.errors),
+      `${m.errors} (${fixed((100 * m.errors) / Math.max(1, m.calls), 1)}%)`,
       row.baselineName,
       fixed(baseRate, 0),
       fixed(percentile(b.latencies, 50), 2),

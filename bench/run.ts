@@ -7,12 +7,14 @@ import { searchScenarios } from './scenarios/search.js';
 import { bulkScenarios } from './scenarios/bulk.js';
 import { auditCostScenarios } from './scenarios/audit-cost.js';
 import { auditExportScenarios } from './scenarios/audit-export.js';
+import { clusterScenarios } from './scenarios/cluster.js';
 
 /**
  * `npm run bench`: each scenario seeds its own data, measures a figure over HTTP and its baseline
  * in the same run (SPEC §12), and the table is printed at the end. BENCH_CLIENTS and
  * BENCH_SECONDS change the load (50 clients, 5 s per measurement by default); BENCH_ONLY=a,b
- * runs only the named scenarios (records, lists, transitions, search, bulk, audit-cost, audit-export).
+ * runs only the named scenarios (records, lists, transitions, search, bulk, audit-cost, audit-export,
+ * cluster).
  */
 const SCENARIOS = {
   records: recordScenarios,
@@ -22,6 +24,7 @@ const SCENARIOS = {
   bulk: bulkScenarios,
   'audit-cost': auditCostScenarios,
   'audit-export': auditExportScenarios,
+  cluster: clusterScenarios,
 };
 const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
 const chosen = Object.entries(SCENARIOS).filter(([name]) => !only || only.includes(name));
@@ -35,7 +38,7 @@ try {
   for (const [, scenario] of chosen) rows.push(...(await scenario(env)));
   console.log(`\n${formatRows(rows)}\n`);
   console.log(
-    "req/s counts successful calls; latencies cover every call. A baseline named '... use case' runs the same use case in-process (its SQL statements, no HTTP, no token lookup); the others run over HTTP on the same server. The bulk rows time one request at a time (req/s = 1000 / mean latency) beside their UPDATE and audit INSERT called in-process. slowdown = baseline req/s / measured req/s.",
+    "req/s counts successful calls; latencies cover every call. A baseline named '... use case' runs the same use case in-process (its SQL statements, no HTTP, no token lookup); the others run over HTTP on the same server. The bulk rows time one request at a time (req/s = 1000 / mean latency) beside their UPDATE and audit INSERT called in-process. The '3 processes' rows run one mix of calls over three serve processes (clients spread evenly), beside the same mix on one process; each row is one operation of the mix, and req/s its share of the throughput. slowdown = baseline req/s / measured req/s.",
   );
 } finally {
   await env.close();

@@ -20,6 +20,7 @@ import { loadCursorKey } from './platform/db/secrets.js';
 import { registerAuthentication } from './platform/http/auth.js';
 import { correlationIdOf } from './platform/http/correlation.js';
 import { registerErrorHandling, sendFrameworkError } from './platform/http/error-handler.js';
+import { closeConnectionsWhenClosing } from './platform/http/graceful-close.js';
 import { registerHealthRoutes } from './platform/http/health.js';
 import { registerMetrics } from './platform/metrics.js';
 import { BULK_RATE_LIMIT_POLICY, workflowCatalogRoutes } from './workflow/index.js';
@@ -80,6 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-correlation-id', request.id);
   });
+  closeConnectionsWhenClosing(app);
   const metrics = registerMetrics(app);
   registerErrorHandling(app, metrics);
   const guard = redisGuard();

@@ -43,6 +43,7 @@ const ConfigSchema = Type.Object({
   HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  REDIS_KEY_PREFIX: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   DATA_DIR: Type.String({ minLength: 1, default: './data' }),
   FACILITYFLOW_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 24 })),
   LOG_LEVEL: Type.Enum(LOG_LEVELS, { default: 'info' }),
@@ -103,6 +104,8 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   /** Absent: the in-process cache and rate limiter. */
   readonly redisUrl: string | undefined;
+  /** Put before every Redis key: deployments (or test runs) sharing one Redis stay apart. */
+  readonly redisKeyPrefix: string | undefined;
   readonly dataDir: string;
   readonly adminToken: string | undefined;
   readonly logLevel: (typeof LOG_LEVELS)[number];
@@ -189,6 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: v.HOST,
     databaseUrl: v.DATABASE_URL,
     redisUrl: v.REDIS_URL,
+    redisKeyPrefix: v.REDIS_KEY_PREFIX,
     dataDir: v.DATA_DIR,
     adminToken: v.FACILITYFLOW_ADMIN_TOKEN,
     logLevel: v.LOG_LEVEL,

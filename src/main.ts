@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { buildApp } from './app.js';
@@ -30,12 +31,17 @@ export async function serve(config: Config): Promise<void> {
     ? loadOrStoreDemoTokens(embeddedDir, await seedDemo(database.db))
     : null;
   const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 })
+    ? new Redis(config.redisUrl, {
+        lazyConnect: true,
+        maxRetriesPerRequest: 1,
+        keyPrefix: config.redisKeyPrefix,
+      })
     : null;
 
   const app = await buildApp({ config, database, redis, platformAdminToken: admin.token });
   redis?.on('error', (error: Error) => app.log.warn({ err: error }, 'redis connection error'));
-  let jobs: Jobs | null = null;
+  // A promise, so that a signal while the jobs are starting waits for them and then stops them.
+  let jobs: Promise<Jobs | null> = Promise.resolve(null);
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) {
@@ -49,9 +55,10 @@ export async function serve(config: Config): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_TIMEOUT_MS).unref();
     try {
+      // Stops accepting connections and waits for the requests in flight.
       await app.close();
       // Before the database closes: a run in progress finishes first.
-      await jobs?.stop();
+      await (await jobs.catch(() => null))?.stop();
     } finally {
       await database.close();
       redis?.disconnect();
@@ -63,7 +70,7 @@ export async function serve(config: Config): Promise<void> {
 
   await app.listen({ port: config.port, host: config.host });
   if (config.jobs.enabled && !closing) {
-    jobs = await startJobs({
+    jobs = startJobs({
       db: database.db,
       log: app.log,
       registry: app.metrics,
@@ -72,17 +79,22 @@ export async function serve(config: Config): Promise<void> {
         sealCron: config.jobs.auditSealCron,
       }),
     });
+    await jobs;
   }
-  printBanner(config, database.kind, admin, demoTokens);
+  if (closing) return;
+  // The port bound, which PORT=0 leaves to the system.
+  const { port } = app.server.address() as AddressInfo;
+  printBanner(port, config, database.kind, admin, demoTokens);
 }
 
 function printBanner(
+  port: number,
   config: Config,
   kind: Database['kind'],
   admin: { token: string | undefined; generated: boolean },
   demoTokens: DemoTokens | null,
 ): void {
-  const base = `http://localhost:${config.port}`;
+  const base = `http://localhost:${port}`;
   const lines = [
     '',
     `facilityflow is listening on ${base} (${kind} database)`,

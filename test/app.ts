@@ -87,8 +87,11 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
   };
 }
 
-/** Deletes what a test app left in Redis (generation counters outlive it by minutes). */
-async function removeKeys(redis: Redis, keyPrefix: string): Promise<void> {
+/**
+ * Deletes what a test app left in Redis (generation counters outlive it by minutes), through a
+ * client whose keyPrefix is `keyPrefix`.
+ */
+export async function removeKeys(redis: Redis, keyPrefix: string): Promise<void> {
   try {
     // SCAN patterns are not prefixed by ioredis; the keys it returns carry the prefix, which
     // UNLINK would add again.

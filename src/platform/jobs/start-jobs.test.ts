@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, call, type TestApp } from '../../../test/app.js';
+import { buildTestApp, call, onPostgres, type TestApp } from '../../../test/app.js';
 import { startJobs, type JobDefinition } from './start-jobs.js';
 
 /** The job runner on the test app's own database (embedded PGlite, or PostgreSQL when set). */
@@ -76,5 +78,23 @@ describe('startJobs', () => {
     // The database is still the app's and still works.
     const health = await call(t, null, { method: 'GET', url: '/readyz' });
     expect(health.statusCode).toBe(200);
+  });
+
+  it.runIf(onPostgres)('lets processes starting together create the same new queues', async () => {
+    // As several server processes started at once on a new database: each creates every queue.
+    const names = Array.from({ length: 4 }, (_, i) => `test-together-${randomUUID()}-${i}`);
+    const starts = await Promise.allSettled(
+      Array.from({ length: 4 }, () =>
+        startJobs({
+          db: t.database.db,
+          log: t.app.log,
+          registry: new Registry(),
+          jobs: names.map((name) => probeJob(name).job),
+        }),
+      ),
+    );
+    const started = starts.flatMap((start) => (start.status === 'fulfilled' ? [start.value] : []));
+    await Promise.all(started.map((jobs) => jobs.stop()));
+    expect(starts.filter((start) => start.status === 'rejected')).toEqual([]);
   });
 });

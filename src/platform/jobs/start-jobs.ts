@@ -54,8 +54,7 @@ export async function startJobs(options: JobsOptions): Promise<Jobs> {
   await boss.start();
 
   for (const job of jobs) {
-    // stately: at most one run waiting and one running, however many processes schedule it.
-    await boss.createQueue(job.name, { name: job.name, policy: 'stately', retryLimit: 0 });
+    await createQueue(boss, job.name);
     await boss.schedule(job.name, job.cron, {}, { tz: 'UTC' });
     const work = options.pollingIntervalSeconds
       ? { pollingIntervalSeconds: options.pollingIntervalSeconds }
@@ -85,4 +84,23 @@ export async function startJobs(options: JobsOptions): Promise<Jobs> {
     },
     stop: () => boss.stop({ graceful: true, timeout: STOP_TIMEOUT_MS }),
   };
+}
+
+const DEADLOCK_DETECTED = '40P01';
+
+/**
+ * Creates the job's queue unless it exists. pg-boss makes a new queue's table in one statement,
+ * and processes starting together on a new database deadlock there: PostgreSQL fails all but
+ * one, whose queue the others then find on their retry.
+ */
+async function createQueue(boss: PgBoss, name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // stately: at most one run waiting and one running, however many processes schedule it.
+      await boss.createQueue(name, { name, policy: 'stately', retryLimit: 0 });
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== DEADLOCK_DETECTED || attempt === 5) throw error;
+    }
+  }
 }
