@@ -126,6 +126,41 @@ const COLUMNS = {
 
 type AuditTable = keyof typeof COLUMNS;
 
+const quoted = (name: string) => `"${name}"`;
+
+/** One table's insert CTE for its rows' JSON (and the entries' retention days). */
+type InsertCte = (rowsJson: string, retentionDays: number) => RawBuilder<unknown>;
+const insertCtes = new Map<string, InsertCte>();
+
+/**
+ * Every audited write builds these CTEs, so each table's text is made once per condition rather
+ * than compiled from parts each time.
+ */
+function insertCte(table: AuditTable, onlyIf: string | undefined): InsertCte {
+  const key = `${table}:${onlyIf ?? ''}`;
+  const cached = insertCtes.get(key);
+  if (cached) return cached;
+  const columns = COLUMNS[table].map(quoted).join(', ');
+  const values = COLUMNS[table].map((column) => `given.${quoted(column)}`).join(', ');
+  const into = `${quoted(`insert_${table}`)} as (insert into ${quoted(table)} (${columns}`;
+  const from = sql.raw(` from json_populate_recordset(null::${quoted(table)}, `);
+  const end = sql.raw(
+    `) as given${onlyIf ? ` where exists (select 1 from ${quoted(onlyIf)})` : ''})`,
+  );
+  let cte: InsertCte;
+  if (table === 'audit_entries') {
+    const start = sql.raw(
+      `${into}, "retention_until") select ${values}, now() + make_interval(days => `,
+    );
+    cte = (rowsJson, retentionDays) => sql`${start}${retentionDays})${from}${rowsJson}${end}`;
+  } else {
+    const start = sql.raw(`${into}) select ${values}`);
+    cte = (rowsJson) => sql`${start}${from}${rowsJson}${end}`;
+  }
+  insertCtes.set(key, cte);
+  return cte;
+}
+
 /**
  * The data-modifying CTEs (`name as (insert ...)`) that write `events`, for a statement of the
  * caller's: each table's rows travel as one JSON parameter, typed by the table's own row type.
@@ -185,23 +220,13 @@ export function auditInserts(
       risk_level: detail.riskLevel,
     })),
   };
-  const condition = onlyIf ? sql`where exists (select 1 from ${sql.table(onlyIf)})` : sql``;
-  const retentionUntil = sql`now() + make_interval(days => ${source.tenant.retentionDays})`;
   // The entries come first: the detail rows' foreign keys are checked at the end of the
   // statement, when the entries exist.
   const ctes = (Object.keys(COLUMNS) as AuditTable[])
     .filter((table) => rows[table].length > 0)
-    .map((table) => {
-      const columns = COLUMNS[table].map((column) => sql.ref(column));
-      const values = COLUMNS[table].map((column) => sql.ref(`given.${column}`));
-      const extra = table === 'audit_entries' ? sql`, ${sql.ref('retention_until')}` : sql``;
-      const extraValue = table === 'audit_entries' ? sql`, ${retentionUntil}` : sql``;
-      return sql`${sql.id(`insert_${table}`)} as (
-        insert into ${sql.table(table)} (${sql.join(columns)}${extra})
-        select ${sql.join(values)}${extraValue}
-        from json_populate_recordset(null::${sql.table(table)}, ${JSON.stringify(rows[table])}) as given
-        ${condition})`;
-    });
+    .map((table) =>
+      insertCte(table, onlyIf)(JSON.stringify(rows[table]), source.tenant.retentionDays),
+    );
   return { ids, ctes };
 }
 
