@@ -84,7 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   closeConnectionsWhenClosing(app);
   const metrics = registerMetrics(app);
   registerErrorHandling(app, metrics);
-  const guard = redisGuard();
+  const guard = redisGuard({ timeoutMs: deps.config.redisTimeoutMs });
   const rateLimit = createRateLimiting({
     redis: deps.redis,
     guard,

@@ -44,6 +44,7 @@ const ConfigSchema = Type.Object({
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   REDIS_KEY_PREFIX: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  REDIS_TIMEOUT_MS: Type.Integer({ minimum: 10, maximum: 60_000, default: 250 }),
   DATA_DIR: Type.String({ minLength: 1, default: './data' }),
   FACILITYFLOW_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 24 })),
   LOG_LEVEL: Type.Enum(LOG_LEVELS, { default: 'info' }),
@@ -82,6 +83,7 @@ type ConfigValues = Static<typeof ConfigSchema>;
 
 const WHOLE_NUMBER_KEYS = [
   'PORT',
+  'REDIS_TIMEOUT_MS',
   'AUTH_CACHE_SECONDS',
   'SEARCH_RATE_LIMIT_ANONYMOUS',
   'SEARCH_RATE_LIMIT_USER',
@@ -106,6 +108,8 @@ export interface Config {
   readonly redisUrl: string | undefined;
   /** Put before every Redis key: deployments (or test runs) sharing one Redis stay apart. */
   readonly redisKeyPrefix: string | undefined;
+  /** How long a Redis call may take before the process falls back to itself for a moment. */
+  readonly redisTimeoutMs: number;
   readonly dataDir: string;
   readonly adminToken: string | undefined;
   readonly logLevel: (typeof LOG_LEVELS)[number];
@@ -193,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: v.DATABASE_URL,
     redisUrl: v.REDIS_URL,
     redisKeyPrefix: v.REDIS_KEY_PREFIX,
+    redisTimeoutMs: v.REDIS_TIMEOUT_MS,
     dataDir: v.DATA_DIR,
     adminToken: v.FACILITYFLOW_ADMIN_TOKEN,
     logLevel: v.LOG_LEVEL,

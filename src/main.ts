@@ -79,7 +79,10 @@ export async function serve(config: Config): Promise<void> {
         sealCron: config.jobs.auditSealCron,
       }),
     });
-    await jobs;
+    // Failing to start stops the process, unless a signal is already stopping it.
+    await jobs.catch((error: unknown) => {
+      if (!closing) throw error;
+    });
   }
   if (closing) return;
   // The port bound, which PORT=0 leaves to the system.

@@ -57,7 +57,9 @@ export async function startServers(
   try {
     cluster.servers.push(...(await Promise.all(launched.map(({ started }) => started))));
   } catch (error) {
-    await cluster.stop();
+    // Killed at once: a graceful stop could take the rest of the hook's time and lose the output.
+    for (const { signal } of launched) signal('SIGKILL');
+    await Promise.all(launched.map(({ exited }) => exited));
     throw error;
   }
   return cluster;

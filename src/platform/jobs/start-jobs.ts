@@ -53,27 +53,33 @@ export async function startJobs(options: JobsOptions): Promise<Jobs> {
   boss.on('error', (error: Error) => log.error({ err: error }, 'background jobs: pg-boss error'));
   await boss.start();
 
-  for (const job of jobs) {
-    await createQueue(boss, job.name);
-    await boss.schedule(job.name, job.cron, {}, { tz: 'UTC' });
-    const work = options.pollingIntervalSeconds
-      ? { pollingIntervalSeconds: options.pollingIntervalSeconds }
-      : {};
-    await boss.work(job.name, work, async () => {
-      const started = performance.now();
-      try {
-        const counts = await job.run();
-        metrics.succeeded(job.name, counts);
-        log.info(
-          { ...counts, job: job.name, duration_ms: Math.round(performance.now() - started) },
-          'background job ran',
-        );
-      } catch (error) {
-        metrics.failed(job.name);
-        log.error({ err: error, job: job.name }, 'background job failed');
-        throw error;
-      }
-    });
+  try {
+    for (const job of jobs) {
+      await createQueue(boss, job.name);
+      await boss.schedule(job.name, job.cron, {}, { tz: 'UTC' });
+      const work = options.pollingIntervalSeconds
+        ? { pollingIntervalSeconds: options.pollingIntervalSeconds }
+        : {};
+      await boss.work(job.name, work, async () => {
+        const started = performance.now();
+        try {
+          const counts = await job.run();
+          metrics.succeeded(job.name, counts);
+          log.info(
+            { ...counts, job: job.name, duration_ms: Math.round(performance.now() - started) },
+            'background job ran',
+          );
+        } catch (error) {
+          metrics.failed(job.name);
+          log.error({ err: error, job: job.name }, 'background job failed');
+          throw error;
+        }
+      });
+    }
+  } catch (error) {
+    // A start that fails half-way must not leave pg-boss polling behind it.
+    await boss.stop({ graceful: false }).catch(() => {});
+    throw error;
   }
   log.info({ jobs: jobs.map((job) => job.name) }, 'background jobs started');
 
@@ -87,6 +93,7 @@ export async function startJobs(options: JobsOptions): Promise<Jobs> {
 }
 
 const DEADLOCK_DETECTED = '40P01';
+const QUEUE_ATTEMPTS = 5;
 
 /**
  * Creates the job's queue unless it exists. pg-boss makes a new queue's table in one statement,
@@ -100,7 +107,8 @@ async function createQueue(boss: PgBoss, name: string): Promise<void> {
       await boss.createQueue(name, { name, policy: 'stately', retryLimit: 0 });
       return;
     } catch (error) {
-      if ((error as { code?: string }).code !== DEADLOCK_DETECTED || attempt === 5) throw error;
+      if ((error as { code?: string }).code !== DEADLOCK_DETECTED || attempt === QUEUE_ATTEMPTS)
+        throw error;
     }
   }
 }
