@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { ALL_PERMISSIONS } from '../src/modules/identity/index.js';
@@ -9,6 +8,7 @@ import { generatePlatformAdminToken } from '../src/platform/auth/tokens.js';
 import type { RequestContext } from '../src/platform/context.js';
 import { openDatabase, type Database } from '../src/platform/db/database.js';
 import { migrateToLatest } from '../src/platform/db/migrate.js';
+import { openRedis } from '../src/platform/redis-client.js';
 import { loadCursorKey } from '../src/platform/db/secrets.js';
 import { runHttpLoad, type HttpPlan } from './http-load.js';
 import { httpClient, runLoad, type HttpClient, type LoadResult } from './load.js';
@@ -50,7 +50,7 @@ export async function openBenchEnv(): Promise<BenchEnv> {
     ? await openDatabase({ kind: 'postgres', url: config.databaseUrl, poolSize: clients + 10 })
     : await openDatabase({ kind: 'memory' });
   await migrateToLatest(database.db);
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: true }) : null;
+  const redis = openRedis(config.redisUrl, config.redisKeyPrefix);
   const platformAdminToken = generatePlatformAdminToken();
   const app = await buildApp({ config, database, redis, platformAdminToken });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -136,7 +136,7 @@ export async function serveAnother(
   database: Database = env.database,
 ): Promise<{ baseUrl: string; close(): Promise<void> }> {
   const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent', ...overrides });
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: true }) : null;
+  const redis = openRedis(config.redisUrl, config.redisKeyPrefix);
   const app = await buildApp({ config, database, redis, platformAdminToken: undefined });
   await app.listen({ host: '127.0.0.1', port: 0 });
   return {

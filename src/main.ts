@@ -1,6 +1,5 @@
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { Redis } from 'ioredis';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { loadOrStoreDemoTokens, seedDemo, type DemoTokens } from './demo/seed-demo.js';
@@ -9,6 +8,7 @@ import { resolvePlatformAdminToken } from './platform/admin-token.js';
 import { openDatabase, type Database } from './platform/db/database.js';
 import { migrateToLatest } from './platform/db/migrate.js';
 import { startJobs, type Jobs } from './platform/jobs/start-jobs.js';
+import { openRedis } from './platform/redis-client.js';
 
 /** Opens the configured database: PostgreSQL when DATABASE_URL is set, else the embedded one. */
 export function openConfiguredDatabase(config: Config): Promise<Database> {
@@ -30,13 +30,7 @@ export async function serve(config: Config): Promise<void> {
   const demoTokens = embeddedDir
     ? loadOrStoreDemoTokens(embeddedDir, await seedDemo(database.db))
     : null;
-  const redis = config.redisUrl
-    ? new Redis(config.redisUrl, {
-        lazyConnect: true,
-        maxRetriesPerRequest: 1,
-        keyPrefix: config.redisKeyPrefix,
-      })
-    : null;
+  const redis = openRedis(config.redisUrl, config.redisKeyPrefix);
 
   const app = await buildApp({ config, database, redis, platformAdminToken: admin.token });
   redis?.on('error', (error: Error) => app.log.warn({ err: error }, 'redis connection error'));

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { PGlite } from '@electric-sql/pglite';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase, openPglite, type Database } from '../src/platform/db/database.js';
 import { migrateToLatest } from '../src/platform/db/migrate.js';
 import { generatePlatformAdminToken } from '../src/platform/auth/tokens.js';
+import { openRedis } from '../src/platform/redis-client.js';
 
 export const onPostgres = Boolean(process.env.DATABASE_URL);
 /** Redis-only tests (shared rate-limit counters, cross-process invalidation) run when it is set. */
@@ -68,9 +69,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
   const redisUrl = options.redisUrl ?? process.env.REDIS_URL;
   // Test files run in parallel on one Redis: each app's keys are its own unless it shares.
   const keyPrefix = `test:${options.redisPrefix ?? randomUUID()}:`;
-  const redis = redisUrl
-    ? new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, keyPrefix })
-    : null;
+  const redis = openRedis(redisUrl, keyPrefix);
   redis?.on('error', () => {});
   const app = await buildApp({ config, database, redis, platformAdminToken });
   await app.ready();
