@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
+import { loadConfig, type Config } from '../src/config.js';
 import { ALL_PERMISSIONS } from '../src/modules/identity/index.js';
 import { generatePlatformAdminToken } from '../src/platform/auth/tokens.js';
 import type { RequestContext } from '../src/platform/context.js';
@@ -50,11 +50,9 @@ export async function openBenchEnv(): Promise<BenchEnv> {
     ? await openDatabase({ kind: 'postgres', url: config.databaseUrl, poolSize: clients + 10 })
     : await openDatabase({ kind: 'memory' });
   await migrateToLatest(database.db);
-  const redis = openRedis(config.redisUrl, config.redisKeyPrefix);
   const platformAdminToken = generatePlatformAdminToken();
-  const app = await buildApp({ config, database, redis, platformAdminToken });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const server = await serve(config, database, platformAdminToken);
+  const { app, baseUrl } = server;
 
   const admin = httpClient(baseUrl, platformAdminToken, 1);
   const created = await admin.send('POST', '/api/v1/tenants', {
@@ -119,9 +117,8 @@ export async function openBenchEnv(): Promise<BenchEnv> {
     },
     close: async () => {
       http.close();
-      await app.close();
+      await server.close();
       await database.close();
-      redis?.disconnect();
     },
   };
 }
@@ -136,10 +133,16 @@ export async function serveAnother(
   database: Database = env.database,
 ): Promise<{ baseUrl: string; close(): Promise<void> }> {
   const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent', ...overrides });
+  return serve(config, database, undefined);
+}
+
+/** The app on `database`, listening on a port of the system's choice; `close` leaves the database open. */
+async function serve(config: Config, database: Database, platformAdminToken: string | undefined) {
   const redis = openRedis(config.redisUrl, config.redisKeyPrefix);
-  const app = await buildApp({ config, database, redis, platformAdminToken: undefined });
+  const app = await buildApp({ config, database, redis, platformAdminToken });
   await app.listen({ host: '127.0.0.1', port: 0 });
   return {
+    app,
     baseUrl: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
     close: async () => {
       await app.close();

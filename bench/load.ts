@@ -46,7 +46,7 @@ export function percentile(sorted: number[], p: number): number {
 export function httpClient(baseUrl: string, token: string, sockets: number) {
   const url = new URL(baseUrl);
   const agent = new Agent({ keepAlive: true, maxSockets: sockets });
-  const call = (method: string, path: string, body?: unknown) => {
+  const call = (method: string, path: string, body: unknown, keepBody: boolean) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise<{ status: number; text: string }>((resolve, reject) => {
       const req = request(
@@ -63,7 +63,8 @@ export function httpClient(baseUrl: string, token: string, sockets: number) {
         },
         (res) => {
           const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          if (keepBody) res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          else res.resume();
           res.on('end', () =>
             resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
           );
@@ -77,11 +78,11 @@ export function httpClient(baseUrl: string, token: string, sockets: number) {
   return {
     close: () => agent.destroy(),
     async send(method: string, path: string, body?: unknown) {
-      const { status, text } = await call(method, path, body);
+      const { status, text } = await call(method, path, body, true);
       return { status, body: text ? (JSON.parse(text) as unknown) : null };
     },
     async status(method: string, path: string, body?: unknown) {
-      return (await call(method, path, body)).status;
+      return (await call(method, path, body, false)).status;
     },
   };
 }
