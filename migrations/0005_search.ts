@@ -94,40 +94,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       on conflict do nothing`.execute(db);
   }
 
-  // Under row-level security PostgreSQL may not use an index for operators that are not
-  // leakproof (LIKE, ~, %), so a search would scan every row. These two functions find
-  // candidates through the trigram indexes as the owner, for the transaction's own tenant
-  // (app_current_tenant(), never a parameter); results are then read under RLS by id.
-  await sql`
-    create function search_candidates(p_table text, p_like text[], p_regex text[])
-    returns table (id uuid) language plpgsql stable security definer
-    -- Few rows as a rule: the planner then reads the records by key, not by scanning them all.
-    rows 50 set search_path = public, pg_temp as $$
-    declare
-      expression text;
-      conditions text := '';
-    begin
-      expression := case p_table
-        ${sql.join(
-          Object.keys(SEARCH_TEXT).map(
-            (table) => sql`when ${sql.lit(table)} then ${sql.lit(SEARCH_TEXT[table]!)}`,
-          ),
-          sql` `,
-        )}
-      end;
-      if expression is null then
-        raise exception 'not a searchable table: %', p_table;
-      end if;
-      for i in 1 .. coalesce(array_length(p_like, 1), 0) loop
-        conditions := conditions || format(' and %s like $1[%s]', expression, i);
-      end loop;
-      for i in 1 .. coalesce(array_length(p_regex, 1), 0) loop
-        conditions := conditions || format(' and %s ~ $2[%s]', expression, i);
-      end loop;
-      return query execute format(
-        'select r.id from %I r where r.tenant_id = app_current_tenant() and r.deleted_at is null %s',
-        p_table, conditions) using p_like, p_regex;
-    end $$`.execute(db);
+  await createSearchCandidates(db);
   await sql`
     create function search_word_candidates(p_words text[])
     returns table (token text, word text) language sql stable security definer rows 20
@@ -137,11 +104,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       join search_words w on w.tenant_id = app_current_tenant() and w.word % q.token
         and length(w.word) between length(q.token) - 2 and length(q.token) + 2
     $$`.execute(db);
-  await sql`revoke all on function search_candidates(text, text[], text[]) from public`.execute(db);
   await sql`revoke all on function search_word_candidates(text[]) from public`.execute(db);
-  await sql`grant execute on function search_candidates(text, text[], text[]) to facilityflow_app`.execute(
-    db,
-  );
   await sql`grant execute on function search_word_candidates(text[]) to facilityflow_app`.execute(
     db,
   );
@@ -252,4 +215,48 @@ async function replaceTokenLookup(db: Kysely<unknown>): Promise<void> {
           and t.revoked_at is null and (t.expires_at is null or t.expires_at > now())
           and p.deleted_at is null and p.is_active;
     end $$`.execute(db);
+}
+
+/**
+ * Under row-level security PostgreSQL may not use an index for operators that are not leakproof
+ * (LIKE, ~, %), so a search would scan every row. `search_candidates`, like the lexicon's
+ * `search_word_candidates`, finds candidates through the trigram indexes as the owner, for the
+ * transaction's own tenant (app_current_tenant(), never a parameter); results are then read
+ * under RLS by id. Migration 0010 replaces it, and restores this one on the way down.
+ */
+export async function createSearchCandidates(db: Kysely<unknown>): Promise<void> {
+  await sql`
+    create function search_candidates(p_table text, p_like text[], p_regex text[])
+    returns table (id uuid) language plpgsql stable security definer
+    -- Few rows as a rule: the planner then reads the records by key, not by scanning them all.
+    rows 50 set search_path = public, pg_temp as $$
+    declare
+      expression text;
+      conditions text := '';
+    begin
+      expression := case p_table
+        ${sql.join(
+          Object.keys(SEARCH_TEXT).map(
+            (table) => sql`when ${sql.lit(table)} then ${sql.lit(SEARCH_TEXT[table]!)}`,
+          ),
+          sql` `,
+        )}
+      end;
+      if expression is null then
+        raise exception 'not a searchable table: %', p_table;
+      end if;
+      for i in 1 .. coalesce(array_length(p_like, 1), 0) loop
+        conditions := conditions || format(' and %s like $1[%s]', expression, i);
+      end loop;
+      for i in 1 .. coalesce(array_length(p_regex, 1), 0) loop
+        conditions := conditions || format(' and %s ~ $2[%s]', expression, i);
+      end loop;
+      return query execute format(
+        'select r.id from %I r where r.tenant_id = app_current_tenant() and r.deleted_at is null %s',
+        p_table, conditions) using p_like, p_regex;
+    end $$`.execute(db);
+  await sql`revoke all on function search_candidates(text, text[], text[]) from public`.execute(db);
+  await sql`grant execute on function search_candidates(text, text[], text[]) to facilityflow_app`.execute(
+    db,
+  );
 }

@@ -8,6 +8,7 @@ import * as idempotency from './0006_idempotency.js';
 import * as auditSeals from './0007_audit_seals.js';
 import * as auditRead from './0008_audit_read.js';
 import * as auditPurgeGuard from './0009_audit_purge_guard.js';
+import * as searchWordIndex from './0010_search_word_index.js';
 
 /** Every migration, in order. Listed statically so they run the same under tsx, vitest and node. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0007_audit_seals': auditSeals,
   '0008_audit_read': auditRead,
   '0009_audit_purge_guard': auditPurgeGuard,
+  '0010_search_word_index': searchWordIndex,
 };

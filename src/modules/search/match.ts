@@ -38,24 +38,37 @@ export async function expandTypos(
 
 const likeEscape = (text: string) => text.replace(/[\\%_]/g, '\\$&');
 const regexEscape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const pattern = (words: string[]) => `(${words.map(regexEscape).join('|')})`;
+/** Split into words the same way in every database, whatever its locale. */
+const ASCII_WORD = /^[a-z]+$/;
 
 /**
- * A source's match for the query words: the LIKE and regular-expression patterns every result
- * meets (found through the trigram index by `search_candidates`), and each result's relevance.
+ * A source's match for the query words, as `search_candidates` takes it: the LIKE and
+ * regular-expression patterns every result meets (found through the trigram index), the word
+ * groups it meets (each a space-separated list of spellings, found through the word index), and
+ * each result's relevance. A letter word is matched by its words' keys: with its typo
+ * variants it is a word group. Identifiers, words of 2–3 letters and words with letters beyond
+ * a–z (which the database may split into words differently) go through the trigram index.
  */
 export function matchSql(
   source: SearchSource,
   tokens: readonly Token[],
   variants: ReadonlyMap<string, Variant[]>,
   query: string,
-): { likes: string[]; regexes: string[]; relevance: RawBuilder<number> } {
+): { likes: string[]; regexes: string[]; words: string[]; relevance: RawBuilder<number> } {
   const { text } = source;
   const contains = (word: string) => `%${likeEscape(word)}%`;
   if (tokens.length === 0) {
-    return { likes: [contains(query.toLowerCase())], regexes: [], relevance: sql<number>`1.0` };
+    return {
+      likes: [contains(query.toLowerCase())],
+      regexes: [],
+      words: [],
+      relevance: sql<number>`1.0`,
+    };
   }
   const likes: string[] = [];
   const regexes: string[] = [];
+  const words: string[] = [];
   const parts: RawBuilder<unknown>[] = [];
   for (const token of tokens) {
     if (token.kind === 'identifier') {
@@ -78,13 +91,18 @@ export function matchSql(
       continue;
     }
     const near = token.kind === 'fuzzy' ? (variants.get(token.text) ?? []) : [];
-    if (near.length === 0) {
+    const spellings = [token.text, ...near.map((v) => v.word)];
+    if (token.kind === 'fuzzy' && ASCII_WORD.test(token.text)) {
+      words.push(spellings.join(' '));
+    } else if (near.length === 0) {
       likes.push(contains(token.text));
+    } else {
+      regexes.push(pattern(spellings));
+    }
+    if (near.length === 0) {
       parts.push(sql`1.0`);
       continue;
     }
-    const pattern = (words: string[]) => `(${words.map(regexEscape).join('|')})`;
-    regexes.push(pattern([token.text, ...near.map((v) => v.word)]));
     const oneTypo = near.filter((v) => v.typos === 1).map((v) => v.word);
     parts.push(sql`case when ${text} like ${contains(token.text)} then 1.0
       ${oneTypo.length > 0 ? sql`when ${text} ~ ${pattern(oneTypo)} then 0.75` : sql``}
@@ -93,6 +111,7 @@ export function matchSql(
   return {
     likes,
     regexes,
+    words,
     relevance: sql<number>`((${sql.join(parts, sql` + `)}) / ${sql.lit(parts.length)}.0)`,
   };
 }

@@ -92,7 +92,7 @@ function sourceSql(
   at: Date,
 ): RawBuilder<unknown> {
   const source = SEARCH_SOURCES[entity];
-  const { likes, regexes, relevance } = matchSql(source, tokens, variants, plan.query);
+  const { likes, regexes, words, relevance } = matchSql(source, tokens, variants, plan.query);
   const w = weightsFor(entity, plan.weights);
   const filters = Object.entries(plan.filters[entity] ?? {})
     .filter(([, value]) => value !== undefined)
@@ -110,7 +110,7 @@ function sourceSql(
     + ${sql.lit(w.activity)} * ${activitySql(source.ranking, at)}
     + ${sql.lit(w.ownership)} * ${ownershipSql(source.ranking, ctx.actorId)})::numeric, 6)`;
   return sql`(select ${sql.lit(entity)}::text as entity, r.id, ${score} as score
-    from search_candidates(${source.table}, ${likes}::text[], ${regexes}::text[]) c
+    from search_candidates(${source.table}, ${likes}::text[], ${regexes}::text[], ${words}::text[]) c
     join ${sql.table(source.table)} r on r.tenant_id = ${ctx.tenantId} and r.id = c.id
     where r.deleted_at is null ${sql.join(filters, sql` `)})`;
 }

@@ -196,6 +196,20 @@ describe('typo-tolerant matching', () => {
     expect(response.data.query).toBe('boiler valve');
     expect(hitsOf(response).map((hit) => hit.id)).toContain(ids.boiler);
   });
+
+  it('finds a word inside a longer one, and words with letters beyond a–z', async () => {
+    const annexe = await createSite(t, acme.adminToken, { name: 'Calorifierhouse Annexe' });
+    const cafe = await createSite(t, acme.adminToken, { name: 'Café Ländle' });
+    // Letter words are matched by the word index; the lexicon supplies the longer words that
+    // contain them, as a substring match would.
+    expect(await find('calorifier')).toEqual([annexe.id]);
+    expect(await find('calorifier annex')).toEqual([annexe.id]);
+    expect(await find('calorifierhouses')).toEqual([annexe.id]);
+    expect(await find('calorifeir')).toEqual([]);
+    // The database may split such words differently: they go through the trigram index.
+    expect(await find('café')).toEqual([cafe.id]);
+    expect(await find('ländle')).toEqual([cafe.id]);
+  });
 });
 
 describe('results', () => {
