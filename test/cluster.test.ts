@@ -54,25 +54,39 @@ async function api(
   };
 }
 
-/** A database beside DATABASE_URL's, named after it, dropped again by `drop`. */
+/**
+ * A database beside DATABASE_URL's, named after it, dropped again by `drop`. Those that runs
+ * killed before their `drop` left behind are dropped first, unless still in use.
+ */
 async function scratchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const base = new URL(process.env.DATABASE_URL!);
-  const name = `${base.pathname.slice(1)}_c_${randomUUID().slice(0, 8)}`;
+  const prefix = `${base.pathname.slice(1)}_c_`;
+  const name = `${prefix}${randomUUID().slice(0, 8)}`;
   const admin = async (statement: string) => {
     const client = new pg.Client({ connectionString: base.toString() });
     await client.connect();
     try {
-      await client.query(statement);
+      return (await client.query<{ datname: string }>(statement)).rows;
     } finally {
       await client.end();
     }
   };
+  const stale = (await admin('select datname from pg_database')).filter(
+    ({ datname }) =>
+      datname.startsWith(prefix) && /^[0-9a-f]{8}$/.test(datname.slice(prefix.length)),
+  );
+  for (const { datname } of stale) {
+    // A run going on beside this one still has its database open: that drop fails, and is left.
+    await admin(`drop database if exists "${datname}"`).catch(() => undefined);
+  }
   await admin(`create database "${name}"`);
   const url = new URL(base);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    drop: () => admin(`drop database if exists "${name}" with (force)`),
+    drop: async () => {
+      await admin(`drop database if exists "${name}" with (force)`);
+    },
   };
 }
 
