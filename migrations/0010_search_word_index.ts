@@ -8,11 +8,21 @@ import { createSearchCandidates, SEARCH_TEXT } from './0005_search.js';
  * `search_candidates` takes the word groups as a fourth argument.
  */
 
-/** The words of a table's search text over the row `r`, as the lexicon's triggers split them. */
+/**
+ * The longest word the word index keeps, as the lexicon (migration 0005). An index entry may not
+ * exceed about 2.7 kB, and a description may be one unbroken run of letters: longer words are
+ * left out, and a query word this long is matched through the trigram index.
+ */
+export const MAX_INDEXED_WORD = 40;
+
+/**
+ * The words of a table's search text over the row `r`, split as the lexicon's triggers split
+ * them (on anything but a letter), without words longer than MAX_INDEXED_WORD.
+ */
 export const SEARCH_WORDS: Readonly<Record<string, string>> = Object.fromEntries(
   Object.entries(SEARCH_TEXT).map(([table, text]) => [
     table,
-    `regexp_split_to_array(${text}, '[^[:alpha:]]+')`,
+    `regexp_split_to_array(regexp_replace(${text}, '[[:alpha:]]{${MAX_INDEXED_WORD + 1},}', ' ', 'g'), '[^[:alpha:]]+')`,
   ]),
 );
 

@@ -1,4 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
+import { MAX_INDEXED_WORD } from '../../../migrations/0010_search_word_index.js';
 import type { Tx } from '../../platform/db/transactions.js';
 import { typoBudget, type Token } from './normalise-query.js';
 import type { SearchSource } from './sources.js';
@@ -39,16 +40,20 @@ export async function expandTypos(
 const likeEscape = (text: string) => text.replace(/[\\%_]/g, '\\$&');
 const regexEscape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const pattern = (words: string[]) => `(${words.map(regexEscape).join('|')})`;
-/** Split into words the same way in every database, whatever its locale. */
-const ASCII_WORD = /^[a-z]+$/;
+/**
+ * Words the word index finds: letters a–z, which every database splits into the same words
+ * whatever its locale, and no longer than the index keeps.
+ */
+const INDEXED_WORD = new RegExp(`^[a-z]{1,${MAX_INDEXED_WORD}}$`);
 
 /**
  * A source's match for the query words, as `search_candidates` takes it: the LIKE and
  * regular-expression patterns every result meets (found through the trigram index), the word
  * groups it meets (each a space-separated list of spellings, found through the word index), and
  * each result's relevance. A letter word is matched by its words' keys: with its typo
- * variants it is a word group. Identifiers, words of 2–3 letters and words with letters beyond
- * a–z (which the database may split into words differently) go through the trigram index.
+ * variants it is a word group. Identifiers, words of 2–3 letters, words longer than the index
+ * keeps and words with letters beyond a–z (which the database may split into words
+ * differently) go through the trigram index.
  */
 export function matchSql(
   source: SearchSource,
@@ -92,7 +97,7 @@ export function matchSql(
     }
     const near = token.kind === 'fuzzy' ? (variants.get(token.text) ?? []) : [];
     const spellings = [token.text, ...near.map((v) => v.word)];
-    if (token.kind === 'fuzzy' && ASCII_WORD.test(token.text)) {
+    if (token.kind === 'fuzzy' && INDEXED_WORD.test(token.text)) {
       words.push(spellings.join(' '));
     } else if (near.length === 0) {
       likes.push(contains(token.text));

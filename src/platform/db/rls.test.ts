@@ -272,12 +272,18 @@ describe('row-level security', () => {
         await sql`select set_config('role', 'facilityflow_app', true)`.execute(tx);
         const ids = await sql<{ id: string }>`
           select id from search_candidates('work_orders', '{%boiler%}', '{}')`.execute(tx);
+        const byWord = await sql<{ id: string }>`
+          select id from search_candidates('work_orders', '{}', '{}', '{boiler}')`.execute(tx);
         const words = await sql<{ word: string }>`
           select word from search_word_candidates('{boilr}')`.execute(tx);
-        return { ids: ids.rows.length, words: words.rows.map((row) => row.word) };
+        return {
+          ids: ids.rows.length,
+          byWord: byWord.rows.length,
+          words: words.rows.map((row) => row.word),
+        };
       });
-    expect(await candidates(a)).toEqual({ ids: 1, words: ['boiler'] });
-    expect(await candidates(null)).toEqual({ ids: 0, words: [] });
+    expect(await candidates(a)).toEqual({ ids: 1, byWord: 1, words: ['boiler'] });
+    expect(await candidates(null)).toEqual({ ids: 0, byWord: 0, words: [] });
     await expect(
       asTenant(a, (tx) =>
         sql`select * from search_candidates('api_tokens', '{}', '{}')`.execute(tx),
