@@ -21,6 +21,9 @@ export const SEARCH_TEXT: Readonly<Record<string, string>> = {
   vendors: `lower(r.code || ' ' || r.name)`,
 };
 
+/** What separates the words of a search text: the lexicon's and the word index's (0010). */
+export const WORD_SEPARATOR = '[^[:alpha:]]+';
+
 /** Words shorter than this are matched exactly, so the lexicon does not keep them. */
 const MIN_FUZZY_WORD = 5;
 const MAX_WORD = 40;
@@ -57,7 +60,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // transactions adding the same new words wait for each other in one order, never in a cycle.
   for (const table of Object.keys(SEARCH_TEXT)) {
     const words = (alias: string) =>
-      sql`regexp_split_to_table(${textOf(table, alias)}, '[^[:alpha:]]+')`;
+      sql`regexp_split_to_table(${textOf(table, alias)}, ${sql.lit(WORD_SEPARATOR)})`;
     await sql`
       create function ${sql.id(`${table}_search_words`)}() returns trigger language plpgsql as $$
       begin
@@ -89,7 +92,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     await sql`
       insert into search_words (tenant_id, word)
       select distinct r.tenant_id, w from ${sql.table(table)} r,
-        regexp_split_to_table(${textOf(table, 'r')}, '[^[:alpha:]]+') w
+        regexp_split_to_table(${textOf(table, 'r')}, ${sql.lit(WORD_SEPARATOR)}) w
       where length(w) between ${sql.lit(MIN_FUZZY_WORD)} and ${sql.lit(MAX_WORD)}
       on conflict do nothing`.execute(db);
   }

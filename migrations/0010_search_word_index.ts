@@ -1,5 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import { createSearchCandidates, SEARCH_TEXT } from './0005_search.js';
+import { createSearchCandidates, SEARCH_TEXT, WORD_SEPARATOR } from './0005_search.js';
 
 /**
  * Whole-word search (ADR 0008): a GIN index on the words of each searchable record's text, split
@@ -22,7 +22,7 @@ export const MAX_INDEXED_WORD = 40;
 export const SEARCH_WORDS: Readonly<Record<string, string>> = Object.fromEntries(
   Object.entries(SEARCH_TEXT).map(([table, text]) => [
     table,
-    `regexp_split_to_array(regexp_replace(${text}, '[[:alpha:]]{${MAX_INDEXED_WORD + 1},}', ' ', 'g'), '[^[:alpha:]]+')`,
+    `regexp_split_to_array(regexp_replace(${text}, '[[:alpha:]]{${MAX_INDEXED_WORD + 1},}', ' ', 'g'), '${WORD_SEPARATOR}')`,
   ]),
 );
 
