@@ -220,6 +220,27 @@ async function replaceTokenLookup(db: Kysely<unknown>): Promise<void> {
     end $$`.execute(db);
 }
 
+/** A plpgsql CASE's branches: each table's expression, as text, by the table's name. */
+export const tableCases = (expressions: Readonly<Record<string, string>>): RawBuilder<unknown> =>
+  sql.join(
+    Object.keys(expressions).map(
+      (table) => sql`when ${sql.lit(table)} then ${sql.lit(expressions[table]!)}`,
+    ),
+    sql` `,
+  );
+
+/**
+ * `search_candidates`' conditions for its LIKE ($1) and regular-expression ($2) patterns on the
+ * search text (`expression`), appended to `conditions` (migration 0010 keeps them).
+ */
+export const PATTERN_CONDITIONS = sql.raw(`
+      for i in 1 .. coalesce(array_length(p_like, 1), 0) loop
+        conditions := conditions || format(' and %s like $1[%s]', expression, i);
+      end loop;
+      for i in 1 .. coalesce(array_length(p_regex, 1), 0) loop
+        conditions := conditions || format(' and %s ~ $2[%s]', expression, i);
+      end loop;`);
+
 /**
  * Under row-level security PostgreSQL may not use an index for operators that are not leakproof
  * (LIKE, ~, %), so a search would scan every row. `search_candidates`, like the lexicon's
@@ -237,23 +258,11 @@ export async function createSearchCandidates(db: Kysely<unknown>): Promise<void>
       expression text;
       conditions text := '';
     begin
-      expression := case p_table
-        ${sql.join(
-          Object.keys(SEARCH_TEXT).map(
-            (table) => sql`when ${sql.lit(table)} then ${sql.lit(SEARCH_TEXT[table]!)}`,
-          ),
-          sql` `,
-        )}
-      end;
+      expression := case p_table ${tableCases(SEARCH_TEXT)} end;
       if expression is null then
         raise exception 'not a searchable table: %', p_table;
       end if;
-      for i in 1 .. coalesce(array_length(p_like, 1), 0) loop
-        conditions := conditions || format(' and %s like $1[%s]', expression, i);
-      end loop;
-      for i in 1 .. coalesce(array_length(p_regex, 1), 0) loop
-        conditions := conditions || format(' and %s ~ $2[%s]', expression, i);
-      end loop;
+      ${PATTERN_CONDITIONS}
       return query execute format(
         'select r.id from %I r where r.tenant_id = app_current_tenant() and r.deleted_at is null %s',
         p_table, conditions) using p_like, p_regex;

@@ -1,5 +1,11 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import { createSearchCandidates, SEARCH_TEXT, WORD_SEPARATOR } from './0005_search.js';
+import {
+  createSearchCandidates,
+  PATTERN_CONDITIONS,
+  SEARCH_TEXT,
+  tableCases,
+  WORD_SEPARATOR,
+} from './0005_search.js';
 
 /**
  * Whole-word search (ADR 0008): a GIN index on the words of each searchable record's text, split
@@ -29,14 +35,6 @@ export const SEARCH_WORDS: Readonly<Record<string, string>> = Object.fromEntries
 const wordsOf = (table: string): RawBuilder<unknown> =>
   sql.raw(SEARCH_WORDS[table]!.replaceAll('r.', ''));
 
-const cases = (expressions: Readonly<Record<string, string>>) =>
-  sql.join(
-    Object.keys(expressions).map(
-      (table) => sql`when ${sql.lit(table)} then ${sql.lit(expressions[table]!)}`,
-    ),
-    sql` `,
-  );
-
 export async function up(db: Kysely<unknown>): Promise<void> {
   for (const table of Object.keys(SEARCH_WORDS)) {
     await sql`create index ${sql.id(`${table}_search_word_array`)} on ${sql.table(table)}
@@ -60,17 +58,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       spellings text[];
       groups text[] := '{}';
     begin
-      expression := case p_table ${cases(SEARCH_TEXT)} end;
-      words_expression := case p_table ${cases(SEARCH_WORDS)} end;
+      expression := case p_table ${tableCases(SEARCH_TEXT)} end;
+      words_expression := case p_table ${tableCases(SEARCH_WORDS)} end;
       if expression is null then
         raise exception 'not a searchable table: %', p_table;
       end if;
-      for i in 1 .. coalesce(array_length(p_like, 1), 0) loop
-        conditions := conditions || format(' and %s like $1[%s]', expression, i);
-      end loop;
-      for i in 1 .. coalesce(array_length(p_regex, 1), 0) loop
-        conditions := conditions || format(' and %s ~ $2[%s]', expression, i);
-      end loop;
+      ${PATTERN_CONDITIONS}
       for i in 1 .. coalesce(array_length(p_words, 1), 0) loop
         spellings := string_to_array(p_words[i], ' ');
         groups := groups || array_to_string(spellings || array(
