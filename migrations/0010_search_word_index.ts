@@ -11,7 +11,7 @@ import {
  * Whole-word search (ADR 0008): a GIN index on the words of each searchable record's text, split
  * exactly as the lexicon splits them, so a query word with its typo variants is found by its
  * words' keys instead of by scanning the trigram index for every trigram of every variant.
- * `search_candidates` takes the word groups as a fourth argument.
+ * `search_candidates` takes the word groups as a fourth argument, `search_word_groups` makes them.
  */
 
 /**
@@ -41,10 +41,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       using gin ((${wordsOf(table)}))`.execute(db);
   }
   await sql`drop function search_candidates(text, text[], text[])`.execute(db);
-  // Each element of p_words is one query word's group: its spellings (the word and its typo
-  // variants), space-separated. A record matches the group when one of its words is a spelling
-  // or contains one; the words that contain one are looked up in the tenant's lexicon (which
-  // holds every word of 5 to 40 letters), so the record's words are then matched by key.
+  // Each element of p_words is one query word's group of words, space-separated (from
+  // search_word_groups): a record matches the group when one of its words is in it.
   await sql`
     create function search_candidates(
       p_table text, p_like text[], p_regex text[], p_words text[] default '{}')
@@ -55,8 +53,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       expression text;
       words_expression text;
       conditions text := '';
-      spellings text[];
-      groups text[] := '{}';
     begin
       expression := case p_table ${tableCases(SEARCH_TEXT)} end;
       words_expression := case p_table ${tableCases(SEARCH_WORDS)} end;
@@ -65,17 +61,34 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       end if;
       ${PATTERN_CONDITIONS}
       for i in 1 .. coalesce(array_length(p_words, 1), 0) loop
-        spellings := string_to_array(p_words[i], ' ');
-        groups := groups || array_to_string(spellings || array(
-          select w.word from search_words w
-          where w.tenant_id = app_current_tenant()
-            and w.word like any (array(select '%' || s || '%' from unnest(spellings) s))), ' ');
         conditions := conditions
           || format(' and %s && string_to_array($3[%s], '' '')', words_expression, i);
       end loop;
       return query execute format(
         'select r.id from %I r where r.tenant_id = app_current_tenant() and r.deleted_at is null %s',
-        p_table, conditions) using p_like, p_regex, groups;
+        p_table, conditions) using p_like, p_regex, p_words;
+    end $$`.execute(db);
+  // A query word's group: its spellings (the word and its typo variants, space-separated) and
+  // the words of the tenant's lexicon (every word of 5 to 40 letters) that contain one, so a
+  // record whose word contains a spelling is found by that word's key. Once per search, for
+  // every table searched.
+  await sql`
+    create function search_word_groups(p_spellings text[]) returns text[]
+    language plpgsql stable security definer set search_path = public, pg_temp as $$
+    declare
+      spellings text[];
+      groups text[] := '{}';
+    begin
+      for i in 1 .. coalesce(array_length(p_spellings, 1), 0) loop
+        spellings := string_to_array(p_spellings[i], ' ');
+        groups := groups || array_to_string(array(
+          select s from unnest(spellings) s
+          union
+          select w.word from search_words w
+          where w.tenant_id = app_current_tenant()
+            and w.word like any (array(select '%' || s || '%' from unnest(spellings) s))), ' ');
+      end loop;
+      return groups;
     end $$`.execute(db);
   await sql`revoke all on function search_candidates(text, text[], text[], text[]) from public`.execute(
     db,
@@ -83,9 +96,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`grant execute on function search_candidates(text, text[], text[], text[]) to facilityflow_app`.execute(
     db,
   );
+  await sql`revoke all on function search_word_groups(text[]) from public`.execute(db);
+  await sql`grant execute on function search_word_groups(text[]) to facilityflow_app`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`drop function search_word_groups(text[])`.execute(db);
   await sql`drop function search_candidates(text, text[], text[], text[])`.execute(db);
   for (const table of Object.keys(SEARCH_WORDS)) {
     await sql`drop index if exists ${sql.id(`${table}_search_word_array`)}`.execute(db);

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { SEARCH_TEXT } from '../../migrations/0005_search.js';
-import { expandTypos, matchSql } from '../../src/modules/search/match.js';
+import { expandTypos, matchSql, wordGroups } from '../../src/modules/search/match.js';
 import { normaliseQuery, tokenize } from '../../src/modules/search/normalise-query.js';
 import { runSearch } from '../../src/modules/search/search-query.js';
 import { SEARCH_SOURCES } from '../../src/modules/search/sources.js';
@@ -191,9 +191,9 @@ async function trigramCandidates(env: BenchEnv, query: string): Promise<boolean>
     const tokens = tokenize(query);
     const variants = await expandTypos(tx, tokens);
     for (const source of [SEARCH_SOURCES.work_order, SEARCH_SOURCES.ticket]) {
-      const { likes, regexes, words } = matchSql(source, tokens, variants, query);
+      const { likes, regexes } = matchSql(source, tokens, variants, query);
       // Spellings are lexicon words: letters only, nothing to escape.
-      for (const group of words) {
+      for (const group of wordGroups(tokens, variants)) {
         const spellings = group.split(' ');
         if (spellings.length === 1) likes.push(`%${group}%`);
         else regexes.push(`(${spellings.join('|')})`);

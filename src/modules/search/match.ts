@@ -47,33 +47,46 @@ const pattern = (words: string[]) => `(${words.map(regexEscape).join('|')})`;
 const INDEXED_WORD = new RegExp(`^[a-z]{1,${MAX_INDEXED_WORD}}$`);
 
 /**
- * A source's match for the query words, as `search_candidates` takes it: the LIKE and
- * regular-expression patterns every result meets (found through the trigram index), the word
- * groups it meets (each a space-separated list of spellings, found through the word index), and
- * each result's relevance. A letter word is matched by its words' keys: with its typo
- * variants it is a word group. Identifiers, words of 2–3 letters, words longer than the index
- * keeps and words with letters beyond a–z (which the database may split into words
- * differently) go through the trigram index.
+ * Whether a query word is found through the word index. Identifiers, words of 2–3 letters,
+ * words longer than the index keeps and words with letters beyond a–z (which the database may
+ * split into words differently) go through the trigram index.
+ */
+const byWords = (token: Token) => token.kind === 'fuzzy' && INDEXED_WORD.test(token.text);
+
+const spellingsOf = (token: Token, variants: ReadonlyMap<string, Variant[]>) => [
+  token.text,
+  ...(variants.get(token.text) ?? []).map((v) => v.word),
+];
+
+/**
+ * The query words found through the word index, as `search_word_groups` takes them: each
+ * word's spellings (the word and its typo variants), space-separated. Every result meets each.
+ */
+export function wordGroups(
+  tokens: readonly Token[],
+  variants: ReadonlyMap<string, Variant[]>,
+): string[] {
+  return tokens.filter(byWords).map((token) => spellingsOf(token, variants).join(' '));
+}
+
+/**
+ * A source's match for the query words, beside their word groups: the LIKE and
+ * regular-expression patterns every result meets (found through the trigram index by
+ * `search_candidates`), and each result's relevance.
  */
 export function matchSql(
   source: SearchSource,
   tokens: readonly Token[],
   variants: ReadonlyMap<string, Variant[]>,
   query: string,
-): { likes: string[]; regexes: string[]; words: string[]; relevance: RawBuilder<number> } {
+): { likes: string[]; regexes: string[]; relevance: RawBuilder<number> } {
   const { text } = source;
   const contains = (word: string) => `%${likeEscape(word)}%`;
   if (tokens.length === 0) {
-    return {
-      likes: [contains(query.toLowerCase())],
-      regexes: [],
-      words: [],
-      relevance: sql<number>`1.0`,
-    };
+    return { likes: [contains(query.toLowerCase())], regexes: [], relevance: sql<number>`1.0` };
   }
   const likes: string[] = [];
   const regexes: string[] = [];
-  const words: string[] = [];
   const parts: RawBuilder<unknown>[] = [];
   for (const token of tokens) {
     if (token.kind === 'identifier') {
@@ -96,13 +109,9 @@ export function matchSql(
       continue;
     }
     const near = token.kind === 'fuzzy' ? (variants.get(token.text) ?? []) : [];
-    const spellings = [token.text, ...near.map((v) => v.word)];
-    if (token.kind === 'fuzzy' && INDEXED_WORD.test(token.text)) {
-      words.push(spellings.join(' '));
-    } else if (near.length === 0) {
-      likes.push(contains(token.text));
-    } else {
-      regexes.push(pattern(spellings));
+    if (!byWords(token)) {
+      if (near.length === 0) likes.push(contains(token.text));
+      else regexes.push(pattern(spellingsOf(token, variants)));
     }
     if (near.length === 0) {
       parts.push(sql`1.0`);
@@ -116,7 +125,6 @@ export function matchSql(
   return {
     likes,
     regexes,
-    words,
     relevance: sql<number>`((${sql.join(parts, sql` + `)}) / ${sql.lit(parts.length)}.0)`,
   };
 }

@@ -4,7 +4,7 @@ import { cursorScope } from '../../platform/cursor.js';
 import type { Tx } from '../../platform/db/transactions.js';
 import { AppError } from '../../platform/errors.js';
 import { keysetPage, type Page, type PageRequest } from '../../platform/pagination.js';
-import { expandTypos, matchSql, type Variant } from './match.js';
+import { expandTypos, matchSql, wordGroups, type Variant } from './match.js';
 import { tokenize, type Token } from './normalise-query.js';
 import {
   activitySql,
@@ -47,10 +47,18 @@ export async function runSearch(
   const { at, cursor } = splitCursor(plan.page.cursor);
   const tokens = tokenize(plan.query);
   const variants = await expandTypos(tx, tokens);
-  const union = sql.join(
-    plan.entities.map((entity) => sourceSql(entity, ctx, plan, tokens, variants, at)),
+  // The word groups' lexicon look-up, once for every table searched.
+  const groups = wordGroups(tokens, variants);
+  const groupsSql = groups.length > 0 ? sql`(select groups from word_groups)` : sql`'{}'::text[]`;
+  const branches = sql.join(
+    plan.entities.map((entity) => sourceSql(entity, ctx, plan, tokens, variants, groupsSql, at)),
     sql` union all `,
   );
+  const union =
+    groups.length > 0
+      ? sql`with word_groups as materialized (
+          select search_word_groups(${groups}::text[]) as groups) ${branches}`
+      : branches;
   const pageSize = plan.page.page_size;
   const scope = cursorScope({
     tenant: ctx.tenantId,
@@ -89,10 +97,11 @@ function sourceSql(
   plan: SearchPlan,
   tokens: readonly Token[],
   variants: ReadonlyMap<string, Variant[]>,
+  groups: RawBuilder<unknown>,
   at: Date,
 ): RawBuilder<unknown> {
   const source = SEARCH_SOURCES[entity];
-  const { likes, regexes, words, relevance } = matchSql(source, tokens, variants, plan.query);
+  const { likes, regexes, relevance } = matchSql(source, tokens, variants, plan.query);
   const w = weightsFor(entity, plan.weights);
   const filters = Object.entries(plan.filters[entity] ?? {})
     .filter(([, value]) => value !== undefined)
@@ -110,7 +119,7 @@ function sourceSql(
     + ${sql.lit(w.activity)} * ${activitySql(source.ranking, at)}
     + ${sql.lit(w.ownership)} * ${ownershipSql(source.ranking, ctx.actorId)})::numeric, 6)`;
   return sql`(select ${sql.lit(entity)}::text as entity, r.id, ${score} as score
-    from search_candidates(${source.table}, ${likes}::text[], ${regexes}::text[], ${words}::text[]) c
+    from search_candidates(${source.table}, ${likes}::text[], ${regexes}::text[], ${groups}) c
     join ${sql.table(source.table)} r on r.tenant_id = ${ctx.tenantId} and r.id = c.id
     where r.deleted_at is null ${sql.join(filters, sql` `)})`;
 }
