@@ -169,17 +169,30 @@ describe('the demo story details', () => {
         .innerJoin('attendance_records as r', (join) =>
           join.onRef('r.tenant_id', '=', 'a.tenant_id').onRef('r.id', '=', 'a.entity_id'),
         )
-        .select(['a.changes', 'a.metadata', 'r.adjustment_reason'])
+        .select([
+          'a.changes',
+          'a.metadata',
+          'r.adjustment_reason',
+          'r.punch_in_at',
+          'r.punch_out_at',
+        ])
         .where('a.tenant_id', '=', tenantId)
         .where('s.to_state', '=', 'ADJUSTED')
         .execute(),
     );
     expect(adjusted.length).toBeGreaterThan(0);
     for (const entry of adjusted) {
-      const metadata = entry.metadata as { request: Record<string, unknown> };
-      expect(entry.adjustment_reason).toBe(metadata.request.adjustment_reason);
-      expect(Object.keys(entry.changes as object)).toContain('punch_out_at');
+      const request = (entry.metadata as { request: Record<string, string> }).request;
+      const changes = entry.changes as Record<string, { new: unknown }>;
+      expect(entry.adjustment_reason).toBe(request.adjustment_reason);
+      // The record holds the corrected times; a time the punch already had is no change.
+      for (const field of ['punch_in_at', 'punch_out_at'] as const) {
+        if (request[field] === undefined) continue;
+        expect(new Date(entry[field]!).toISOString()).toBe(request[field]);
+        if (changes[field]) expect(changes[field].new).toBe(request[field]);
+      }
     }
+    expect(adjusted.some((entry) => 'punch_out_at' in (entry.changes as object))).toBe(true);
   });
 });
 
