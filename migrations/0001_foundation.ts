@@ -12,8 +12,8 @@ import { sql, type Kysely } from 'kysely';
  */
 
 const TENANT_TABLES = ['sites', 'people', 'roles', 'person_roles', 'api_tokens'];
-const AUDIT_TABLES = [
-  'audit_entries',
+/** The detail object of an entry had a table of its own until migration 0011. */
+const AUDIT_DETAIL_TABLES = [
   'audit_state_transitions',
   'audit_bulk_operations',
   'audit_permission_denials',
@@ -174,6 +174,59 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create index audit_entries_denials on audit_entries (tenant_id, actor_id, created_at)
     where event_type = 'PERMISSION_DENIED'`.execute(db);
 
+  // Append-only: only the retention purge, which sets app.audit_purge for its own transaction,
+  // may delete; nothing may update or truncate.
+  await sql`
+    create function audit_reject_change() returns trigger language plpgsql as $$
+    begin
+      if tg_op = 'DELETE' and current_setting('app.audit_purge', true) = 'on' then
+        return old;
+      end if;
+      raise exception 'audit entries are append-only: % on % is not allowed', tg_op, tg_table_name
+        using errcode = 'insufficient_privilege';
+    end $$`.execute(db);
+
+  await sql`alter table tenants enable row level security`.execute(db);
+  await sql`
+    create policy tenant_isolation on tenants
+    using (id = app_current_tenant()) with check (id = app_current_tenant())`.execute(db);
+  await sql`grant select, insert, update on tenants to facilityflow_app`.execute(db);
+
+  for (const table of TENANT_TABLES) {
+    await isolateByTenant(db, table);
+    await sql`grant select, insert, update, delete on ${sql.table(table)} to facilityflow_app`.execute(
+      db,
+    );
+  }
+  await protectAuditTable(db, 'audit_entries');
+  await createAuditDetailTables(db);
+}
+
+async function isolateByTenant(db: Kysely<unknown>, table: string): Promise<void> {
+  await sql`alter table ${sql.table(table)} enable row level security`.execute(db);
+  await sql`
+    create policy tenant_isolation on ${sql.table(table)}
+    using (tenant_id = app_current_tenant())
+    with check (tenant_id = app_current_tenant())`.execute(db);
+}
+
+/** Tenant-isolated, readable and insertable by requests, append-only. */
+async function protectAuditTable(db: Kysely<unknown>, table: string): Promise<void> {
+  await isolateByTenant(db, table);
+  await sql`grant select, insert on ${sql.table(table)} to facilityflow_app`.execute(db);
+  await sql`
+    create trigger append_only before update or delete on ${sql.table(table)}
+    for each row execute function audit_reject_change()`.execute(db);
+  await sql`
+    create trigger append_only_truncate before truncate on ${sql.table(table)}
+    for each statement execute function audit_reject_change()`.execute(db);
+}
+
+/**
+ * The detail tables as this migration made them: also what migration 0011's down restores once
+ * it has the entries' detail columns to fill them from.
+ */
+export async function createAuditDetailTables(db: Kysely<unknown>): Promise<void> {
   await sql`
     create table audit_state_transitions (
       tenant_id uuid not null,
@@ -209,50 +262,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       primary key (tenant_id, audit_id),
       foreign key (tenant_id, audit_id) references audit_entries (tenant_id, id) on delete cascade
     )`.execute(db);
-
-  // Append-only: only the retention purge, which sets app.audit_purge for its own transaction,
-  // may delete; nothing may update or truncate.
-  await sql`
-    create function audit_reject_change() returns trigger language plpgsql as $$
-    begin
-      if tg_op = 'DELETE' and current_setting('app.audit_purge', true) = 'on' then
-        return old;
-      end if;
-      raise exception 'audit entries are append-only: % on % is not allowed', tg_op, tg_table_name
-        using errcode = 'insufficient_privilege';
-    end $$`.execute(db);
-
-  await sql`alter table tenants enable row level security`.execute(db);
-  await sql`
-    create policy tenant_isolation on tenants
-    using (id = app_current_tenant()) with check (id = app_current_tenant())`.execute(db);
-  await sql`grant select, insert, update on tenants to facilityflow_app`.execute(db);
-
-  for (const table of [...TENANT_TABLES, ...AUDIT_TABLES]) {
-    await sql`alter table ${sql.table(table)} enable row level security`.execute(db);
-    await sql`
-      create policy tenant_isolation on ${sql.table(table)}
-      using (tenant_id = app_current_tenant())
-      with check (tenant_id = app_current_tenant())`.execute(db);
-  }
-  for (const table of TENANT_TABLES) {
-    await sql`grant select, insert, update, delete on ${sql.table(table)} to facilityflow_app`.execute(
-      db,
-    );
-  }
-  for (const table of AUDIT_TABLES) {
-    await sql`grant select, insert on ${sql.table(table)} to facilityflow_app`.execute(db);
-    await sql`
-      create trigger append_only before update or delete on ${sql.table(table)}
-      for each row execute function audit_reject_change()`.execute(db);
-    await sql`
-      create trigger append_only_truncate before truncate on ${sql.table(table)}
-      for each statement execute function audit_reject_change()`.execute(db);
-  }
+  for (const table of AUDIT_DETAIL_TABLES) await protectAuditTable(db, table);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of [...AUDIT_TABLES].reverse()) {
+  for (const table of [...AUDIT_DETAIL_TABLES, 'audit_entries'].reverse()) {
     await sql`drop table if exists ${sql.table(table)}`.execute(db);
   }
   for (const table of [...TENANT_TABLES].reverse()) {

@@ -9,6 +9,7 @@ import * as auditSeals from './0007_audit_seals.js';
 import * as auditRead from './0008_audit_read.js';
 import * as auditPurgeGuard from './0009_audit_purge_guard.js';
 import * as searchWordIndex from './0010_search_word_index.js';
+import * as auditDetailInEntry from './0011_audit_detail_in_entry.js';
 
 /** Every migration, in order. Listed statically so they run the same under tsx, vitest and node. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0008_audit_read': auditRead,
   '0009_audit_purge_guard': auditPurgeGuard,
   '0010_search_word_index': searchWordIndex,
+  '0011_audit_detail_in_entry': auditDetailInEntry,
 };

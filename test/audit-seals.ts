@@ -21,7 +21,7 @@ export interface EntryOptions {
   /** created_at of every entry (one value: as one bulk request writes them); the default is now(). */
   createdAt?: Date;
   retentionUntil?: Date;
-  /** Every third entry gets a state-transition detail row (so details are hashed too). */
+  /** Every third entry gets a state transition (so detail objects are hashed too). */
   withDetails?: boolean;
 }
 
@@ -40,22 +40,18 @@ export async function insertEntries(
   return withPlatformTxBypassingRls(db, async (tx) => {
     const { rows } = await sql<{ id: string }>`
       insert into audit_entries (tenant_id, correlation_id, event_type, entity_type, entity_id,
-        changes, metadata, created_at, retention_until)
+        changes, metadata, created_at, retention_until, state_transition)
       select ${tenantId}::uuid, gen_random_uuid(), 'UPDATED', 'work_order', gen_random_uuid(),
         jsonb_build_object('title', jsonb_build_object('old', 'a' || i, 'new', 'b' || i)),
         jsonb_build_object('n', i), coalesce(${createdAt}::timestamptz, now()),
-        ${retentionUntil}::timestamptz
+        ${retentionUntil}::timestamptz,
+        case when ${options.withDetails ?? false} and i % 3 = 1 then jsonb_build_object(
+          'from_state', 'DRAFT', 'to_state', 'SUBMITTED', 'transition_reason', 'ready',
+          'transition_duration_seconds', 1.25) end
       from generate_series(1, ${count}::int) i
+      order by i
       returning id`.execute(tx);
-    const ids = rows.map((row) => row.id);
-    if (options.withDetails) {
-      await sql`
-        insert into audit_state_transitions (tenant_id, audit_id, from_state, to_state,
-          transition_reason, transition_duration_seconds)
-        select ${tenantId}::uuid, id, 'DRAFT', 'SUBMITTED', 'ready', 1.25
-        from unnest(${ids.filter((_, i) => i % 3 === 0)}::uuid[]) id`.execute(tx);
-    }
-    return ids;
+    return rows.map((row) => row.id);
   });
 }
 

@@ -54,11 +54,14 @@ export async function entriesOf(t: TestApp, correlationId: string) {
       transition_reason: string | null;
     }>`
       select a.event_type, a.entity_type, a.entity_id, a.changes, a.metadata,
-        b.operation_type, b.total_items, b.successful_items, b.failed_items, b.failure_details,
-        b.execution_time_ms, b.was_rolled_back, s.from_state, s.to_state, s.transition_reason
-      from audit_entries a
-      left join audit_bulk_operations b on b.tenant_id = a.tenant_id and b.audit_id = a.id
-      left join audit_state_transitions s on s.tenant_id = a.tenant_id and s.audit_id = a.id
+        b->>'operation_type' as operation_type, (b->>'total_items')::int as total_items,
+        (b->>'successful_items')::int as successful_items,
+        (b->>'failed_items')::int as failed_items, b->'failure_details' as failure_details,
+        (b->>'execution_time_ms')::int as execution_time_ms,
+        (b->>'was_rolled_back')::boolean as was_rolled_back, s->>'from_state' as from_state,
+        s->>'to_state' as to_state, s->>'transition_reason' as transition_reason
+      from audit_entries a,
+        lateral (select a.bulk_operation as b, a.state_transition as s) detail
       where a.correlation_id = ${correlationId}
       order by a.event_type, a.entity_id`.execute(tx),
   );

@@ -38,19 +38,19 @@ export function stateChangesOf(t: TestApp, entityId: string) {
   return withPlatformTxBypassingRls(t.database.db, (tx) =>
     tx
       .selectFrom('audit_entries as a')
-      .innerJoin('audit_state_transitions as s', (join) =>
-        join.onRef('s.tenant_id', '=', 'a.tenant_id').onRef('s.audit_id', '=', 'a.id'),
-      )
+      .where('a.state_transition', 'is not', null)
       .select([
         'a.id',
         'a.actor_id',
         'a.correlation_id',
         'a.changes',
         'a.metadata',
-        's.from_state',
-        's.to_state',
-        's.transition_reason',
-        's.transition_duration_seconds',
+        sql<string>`a.state_transition->>'from_state'`.as('from_state'),
+        sql<string>`a.state_transition->>'to_state'`.as('to_state'),
+        sql<string | null>`a.state_transition->>'transition_reason'`.as('transition_reason'),
+        sql<number | null>`(a.state_transition->>'transition_duration_seconds')::float8`.as(
+          'transition_duration_seconds',
+        ),
       ])
       .where('a.entity_id', '=', entityId)
       .where('a.event_type', '=', 'STATE_CHANGED')
@@ -64,16 +64,14 @@ export function denialsOf(t: TestApp, actorId: string) {
   return withPlatformTxBypassingRls(t.database.db, (tx) =>
     tx
       .selectFrom('audit_entries as a')
-      .innerJoin('audit_permission_denials as d', (join) =>
-        join.onRef('d.tenant_id', '=', 'a.tenant_id').onRef('d.audit_id', '=', 'a.id'),
-      )
+      .where('a.permission_denial', 'is not', null)
       .select([
         'a.id',
         'a.entity_type',
         'a.entity_id',
-        'd.required_permission',
-        'd.action_attempted',
-        'd.risk_level',
+        sql<string>`a.permission_denial->>'required_permission'`.as('required_permission'),
+        sql<string>`a.permission_denial->>'action_attempted'`.as('action_attempted'),
+        sql<string>`a.permission_denial->>'risk_level'`.as('risk_level'),
       ])
       .where('a.actor_id', '=', actorId)
       .where('a.event_type', '=', 'PERMISSION_DENIED')

@@ -49,7 +49,7 @@ export async function auditCostScenarios(env: BenchEnv): Promise<Row[]> {
   const audited: LoadResult[] = [];
   const unaudited: LoadResult[] = [];
   const measure = async (audited: boolean) => {
-    await sql`vacuum tickets, audit_entries, audit_state_transitions`.execute(env.database.db);
+    await sql`vacuum tickets, audit_entries`.execute(env.database.db);
     return env.measureInProcess(move(audited));
   };
   for (let round = 0; round < IN_PROCESS_ROUNDS; round++) {
@@ -76,12 +76,6 @@ export async function auditCostScenarios(env: BenchEnv): Promise<Row[]> {
 
 /** Set on the connections of the server whose audit rows are dropped. */
 const SKIP_SETTING = 'facilityflow_bench.skip_audit';
-const AUDIT_TABLES = [
-  'audit_entries',
-  'audit_state_transitions',
-  'audit_bulk_operations',
-  'audit_permission_denials',
-];
 
 /**
  * The same transitions as the clients of SPEC §12 send them: over HTTP, 50 clients, each moving a
@@ -164,9 +158,7 @@ async function entriesOf(env: BenchEnv, ids: string[]): Promise<number> {
 /** Installs (or removes) the bench's trigger that drops audit rows under SKIP_SETTING. */
 async function dropAuditRowsWhenAsked(env: BenchEnv, install: boolean): Promise<void> {
   const db = env.database.db;
-  for (const table of AUDIT_TABLES) {
-    await sql`drop trigger if exists bench_skip_audit on ${sql.table(table)}`.execute(db);
-  }
+  await sql`drop trigger if exists bench_skip_audit on audit_entries`.execute(db);
   await sql`drop function if exists bench_skip_audit()`.execute(db);
   if (!install) return;
   await sql`
@@ -175,10 +167,8 @@ async function dropAuditRowsWhenAsked(env: BenchEnv, install: boolean): Promise<
       if current_setting(${sql.lit(SKIP_SETTING)}, true) = 'on' then return null; end if;
       return new;
     end $$`.execute(db);
-  for (const table of AUDIT_TABLES) {
-    await sql`create trigger bench_skip_audit before insert on ${sql.table(table)}
-      for each row execute function bench_skip_audit()`.execute(db);
-  }
+  await sql`create trigger bench_skip_audit before insert on audit_entries
+    for each row execute function bench_skip_audit()`.execute(db);
 }
 
 /**

@@ -5,32 +5,13 @@ import { keysetPage, type Page, type PageRequest } from '../../platform/paginati
 import type { AuditEntry, AuditFilterValues } from './schemas.js';
 
 /**
- * The pieces every read of the audit trail shares: the entry's columns with its detail object
- * (left joins on the detail tables' primary keys, so one statement whatever the page), the
- * filters as conditions over `e`, and the order (created_at, then id).
+ * The pieces every read of the audit trail shares: the entry's columns with its detail object,
+ * the filters as conditions over `e`, and the order (created_at, then id).
  */
 export const ENTRY_COLUMNS = sql`
   e.id, e.tenant_id, e.correlation_id, e.event_type, e.entity_type, e.entity_id, e.actor_id,
   e.changes, e.metadata, e.ip_address, e.user_agent, e.security_flags, e.created_at,
-  e.retention_until,
-  case when st.audit_id is null then null else jsonb_build_object(
-    'from_state', st.from_state, 'to_state', st.to_state,
-    'transition_reason', st.transition_reason,
-    'transition_duration_seconds', st.transition_duration_seconds) end as state_transition,
-  case when bo.audit_id is null then null else jsonb_build_object(
-    'operation_type', bo.operation_type, 'total_items', bo.total_items,
-    'successful_items', bo.successful_items, 'failed_items', bo.failed_items,
-    'failure_details', bo.failure_details, 'execution_time_ms', bo.execution_time_ms,
-    'was_rolled_back', bo.was_rolled_back) end as bulk_operation,
-  case when pd.audit_id is null then null else jsonb_build_object(
-    'required_permission', pd.required_permission, 'action_attempted', pd.action_attempted,
-    'risk_level', pd.risk_level) end as permission_denial`;
-
-/** The detail rows of the entry `e` (one at most of each), as `st`, `bo` and `pd`. */
-export const DETAIL_JOINS = sql`
-  left join audit_state_transitions st on st.tenant_id = e.tenant_id and st.audit_id = e.id
-  left join audit_bulk_operations bo on bo.tenant_id = e.tenant_id and bo.audit_id = e.id
-  left join audit_permission_denials pd on pd.tenant_id = e.tenant_id and pd.audit_id = e.id`;
+  e.retention_until, e.state_transition, e.bulk_operation, e.permission_denial`;
 
 /**
  * One page of the entries meeting `conditions`, newest first on (created_at, id), bound to
@@ -56,9 +37,9 @@ export async function pageOfEntries(
   return page as Page<AuditEntry>;
 }
 
-/** `from audit_entries e <detail joins> where <conditions>`, without order or limit. */
+/** `from audit_entries e where <conditions>`, without order or limit. */
 export function entriesFrom(conditions: readonly RawBuilder<unknown>[]): RawBuilder<unknown> {
-  return sql`from audit_entries e ${DETAIL_JOINS} where ${sql.join(conditions, sql` and `)}`;
+  return sql`from audit_entries e where ${sql.join(conditions, sql` and `)}`;
 }
 
 /**

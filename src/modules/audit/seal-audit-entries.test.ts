@@ -194,17 +194,12 @@ describe('the entry hash', () => {
               '192.0.2.1'::text as ip_address, 'curl/8'::text as user_agent,
               '{REPEATED_DENIALS}'::text[] as security_flags,
               '2026-11-26T10:00:00.123456Z'::timestamptz as created_at,
-              '2027-02-24T10:00:00.123456Z'::timestamptz as retention_until) e
-          cross join (select e2.id as audit_id, 'OPEN'::text as from_state,
-              'INPROGRESS'::text as to_state, 'on site'::text as transition_reason,
-              1234567890.1234567::float8 as transition_duration_seconds
-            from (select '22222222-2222-4222-8222-222222222222'::uuid as id) e2) st
-          cross join (select null::uuid as audit_id, null::text as operation_type,
-              null::int as total_items, null::int as successful_items, null::int as failed_items,
-              null::jsonb as failure_details, null::int as execution_time_ms,
-              null::boolean as was_rolled_back) bo
-          cross join (select null::uuid as audit_id, null::text as required_permission,
-              null::text as action_attempted, null::text as risk_level) pd`.execute(tx);
+              '2027-02-24T10:00:00.123456Z'::timestamptz as retention_until,
+              -- As migration 0011 built it from the detail row the hash was first pinned with.
+              jsonb_build_object('from_state', 'OPEN', 'to_state', 'INPROGRESS',
+                'transition_reason', 'on site',
+                'transition_duration_seconds', 1234567890.1234567::float8) as state_transition,
+              null::jsonb as bulk_operation, null::jsonb as permission_denial) e`.execute(tx);
         return rows[0]!.hash;
       });
     expect(await hashOf()).toBe('f8134aef8c0851b438d10e1c2ff8805abe1b630d8b46932cb0390d8110b30d19');

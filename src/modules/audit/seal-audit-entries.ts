@@ -5,7 +5,6 @@ import {
   batchHash,
   CANONICAL_FLOATS,
   chainHash,
-  detailJoins,
   entryHash,
   GENESIS_HASH,
   utcText,
@@ -145,7 +144,6 @@ async function sealNext(tx: Tx, tenantId: string, cap: number): Promise<Sealed |
       from bounds b
       join audit_entries e on e.tenant_id = ${tenantId}
         and e.created_at >= b.from_at and e.created_at < b.to_at
-      ${detailJoins}
     ), batch as (
       select b.from_at, b.to_at, count(*)::int as entry_count,
         ${batchHash(sql`h.entry_hash`, sql`h.id`)} as batch_hash,

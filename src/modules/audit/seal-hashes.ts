@@ -1,5 +1,4 @@
 import { sql, type RawBuilder } from 'kysely';
-import { DETAIL_JOINS } from './audit-entry-query.js';
 
 /**
  * The hashes of ADR 0011, as SQL shared by the sealer and the verifier: both must compute them
@@ -19,31 +18,18 @@ export function utcText(timestamp: RawBuilder<unknown>): RawBuilder<string> {
  */
 export const CANONICAL_FLOATS = sql`set_config('extra_float_digits', '1', true)`;
 
-/** The detail rows of the entry `e`, for `entryHash`: the joins every read uses. */
-export const detailJoins = DETAIL_JOINS;
-
 /**
- * sha256 of the canonical text of the entry `e` with its detail rows (joined by `detailJoins`):
- * a JSON array of every column in a fixed order. jsonb's text is canonical (key order, spacing),
- * and timestamps are written in UTC explicitly. Deliberately not built from the read side's
- * columns (`ENTRY_COLUMNS`): the API's shape may change, this text may not (a test pins it).
+ * sha256 of the canonical text of the entry `e`: a JSON array of every column in a fixed order.
+ * jsonb's text is canonical (key order, spacing), and timestamps are written in UTC explicitly.
+ * Deliberately not built from the read side's columns (`ENTRY_COLUMNS`): the API's shape may
+ * change, this text may not (a test pins it). The detail objects had tables of their own until
+ * migration 0011, which stored in the columns exactly the objects this hash built from them.
  */
 export const entryHash: RawBuilder<Buffer> = sql`sha256(convert_to(jsonb_build_array(
   e.tenant_id, e.id, e.correlation_id, e.event_type, e.entity_type, e.entity_id, e.actor_id,
   e.changes, e.metadata, e.ip_address, e.user_agent, e.security_flags,
   ${utcText(sql`e.created_at`)}, ${utcText(sql`e.retention_until`)},
-  case when st.audit_id is not null then jsonb_build_object(
-    'from_state', st.from_state, 'to_state', st.to_state,
-    'transition_reason', st.transition_reason,
-    'transition_duration_seconds', st.transition_duration_seconds) end,
-  case when bo.audit_id is not null then jsonb_build_object(
-    'operation_type', bo.operation_type, 'total_items', bo.total_items,
-    'successful_items', bo.successful_items, 'failed_items', bo.failed_items,
-    'failure_details', bo.failure_details, 'execution_time_ms', bo.execution_time_ms,
-    'was_rolled_back', bo.was_rolled_back) end,
-  case when pd.audit_id is not null then jsonb_build_object(
-    'required_permission', pd.required_permission, 'action_attempted', pd.action_attempted,
-    'risk_level', pd.risk_level) end
+  e.state_transition, e.bulk_operation, e.permission_denial
 )::text, 'UTF8'))`;
 
 /** sha256 over entry hashes in entry id order: a seal's batch hash (an aggregate). */

@@ -64,12 +64,13 @@ describe('verifyAuditTrail', () => {
     });
   });
 
-  it('finds an entry altered, and an entry whose detail row was altered', async () => {
+  it('finds an entry altered, and an entry whose detail object was altered', async () => {
     const { tenantId, ids } = await sealedTenant();
     await asIntruder(t.database.db, async (tx) => {
       await sql`update audit_entries set metadata = '{"n": 99}' where id = ${ids[12]}`.execute(tx);
-      await sql`update audit_state_transitions set to_state = 'CLOSED'
-        where audit_id = ${ids[0]}`.execute(tx);
+      await sql`update audit_entries
+        set state_transition = jsonb_set(state_transition, '{to_state}', '"CLOSED"')
+        where id = ${ids[0]}`.execute(tx);
     });
     const report = await verify(tenantId);
     expect(report).toMatchObject({ ok: false, problem_count: 2, entries_checked: 30 });
@@ -283,13 +284,20 @@ describe('GET /api/v1/audit-logs/verify', () => {
     });
     const denials = await withPlatformTxBypassingRls(t.database.db, (tx) =>
       tx
-        .selectFrom('audit_permission_denials')
-        .select(['required_permission', 'action_attempted'])
+        .selectFrom('audit_entries')
+        .select('permission_denial')
         .where('tenant_id', '=', tenant.id)
+        .where('permission_denial', 'is not', null)
         .execute(),
     );
     expect(denials).toEqual([
-      { required_permission: 'audit.view', action_attempted: 'GET /api/v1/audit-logs/verify' },
+      {
+        permission_denial: {
+          required_permission: 'audit.view',
+          action_attempted: 'GET /api/v1/audit-logs/verify',
+          risk_level: 'LOW',
+        },
+      },
     ]);
 
     const auditor = await createPersonWith(t, tenant, ['audit.view']);

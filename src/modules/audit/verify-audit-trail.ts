@@ -6,14 +6,7 @@ import {
   type TenantScope,
   type Tx,
 } from '../../platform/db/transactions.js';
-import {
-  batchHash,
-  CANONICAL_FLOATS,
-  chainHash,
-  detailJoins,
-  entryHash,
-  GENESIS_HASH,
-} from './seal-hashes.js';
+import { batchHash, CANONICAL_FLOATS, chainHash, entryHash, GENESIS_HASH } from './seal-hashes.js';
 import type { AuditProblem, AuditVerification } from './verify-schemas.js';
 
 export interface VerifyOptions {
@@ -182,7 +175,7 @@ async function checkEntries(tx: Tx, tenantId: string, limit: number): Promise<En
       ) s
       full join (
         select e.id, e.created_at, ${entryHash} as hash
-        from audit_entries e ${detailJoins}
+        from audit_entries e
         where e.tenant_id = ${tenantId}
       ) l on l.id = s.entry_id
     )

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, call, type TestApp } from '../../../test/app.js';
@@ -16,10 +17,11 @@ const denialsOf = (actorId: string) =>
   withPlatformTxBypassingRls(t.database.db, (tx) =>
     tx
       .selectFrom('audit_entries as a')
-      .innerJoin('audit_permission_denials as d', (join) =>
-        join.onRef('d.tenant_id', '=', 'a.tenant_id').onRef('d.audit_id', '=', 'a.id'),
-      )
-      .select(['d.required_permission', 'd.action_attempted'])
+      .where('a.permission_denial', 'is not', null)
+      .select([
+        sql<string>`a.permission_denial->>'required_permission'`.as('required_permission'),
+        sql<string>`a.permission_denial->>'action_attempted'`.as('action_attempted'),
+      ])
       .where('a.actor_id', '=', actorId)
       .orderBy('a.created_at')
       .execute(),

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, call, type TestApp } from '../../../test/app.js';
 import { createPersonWith, createTenant, type TestTenant } from '../../../test/factories.js';
@@ -115,10 +116,12 @@ describe('tokens', () => {
     const denials = await withPlatformTxBypassingRls(t.database.db, (tx) =>
       tx
         .selectFrom('audit_entries as a')
-        .innerJoin('audit_permission_denials as d', (join) =>
-          join.onRef('d.tenant_id', '=', 'a.tenant_id').onRef('d.audit_id', '=', 'a.id'),
-        )
-        .select(['d.required_permission', 'd.action_attempted', 'd.risk_level'])
+        .where('a.permission_denial', 'is not', null)
+        .select([
+          sql<string>`a.permission_denial->>'required_permission'`.as('required_permission'),
+          sql<string>`a.permission_denial->>'action_attempted'`.as('action_attempted'),
+          sql<string>`a.permission_denial->>'risk_level'`.as('risk_level'),
+        ])
         .where('a.actor_id', '=', alice.id)
         .orderBy('a.created_at')
         .execute(),

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, call, onPostgres, type Body, type TestApp } from '../../../test/app.js';
@@ -668,10 +669,12 @@ describe('work orders', () => {
       const denials = await withPlatformTxBypassingRls(t.database.db, (tx) =>
         tx
           .selectFrom('audit_entries as a')
-          .innerJoin('audit_permission_denials as d', (join) =>
-            join.onRef('d.tenant_id', '=', 'a.tenant_id').onRef('d.audit_id', '=', 'a.id'),
-          )
-          .select(['a.event_type', 'd.required_permission', 'd.action_attempted'])
+          .where('a.permission_denial', 'is not', null)
+          .select([
+            'a.event_type',
+            sql<string>`a.permission_denial->>'required_permission'`.as('required_permission'),
+            sql<string>`a.permission_denial->>'action_attempted'`.as('action_attempted'),
+          ])
           .where('a.actor_id', '=', creator.id)
           .execute(),
       );

@@ -82,10 +82,8 @@ describe('audit tables are append-only', () => {
   });
 
   it.each(
-    ['audit_entries', 'audit_permission_denials'].flatMap((table) =>
-      (['UPDATE', 'DELETE'] as const).flatMap((operation) =>
-        (['app', 'owner'] as const).map((as) => ({ table, operation, as })),
-      ),
+    (['UPDATE', 'DELETE'] as const).flatMap((operation) =>
+      (['app', 'owner'] as const).map((as) => ({ table: 'audit_entries', operation, as })),
     ),
   )('refuses $operation on $table as the $as role', async ({ table, operation, as }) => {
     const before = await platform((tx) =>
@@ -97,10 +95,8 @@ describe('audit tables are append-only', () => {
   });
 
   it.each([
-    { as: 'owner' as const, table: 'audit_entries cascade' },
-    { as: 'owner' as const, table: 'audit_permission_denials' },
-    { as: 'owner' as const, table: 'audit_state_transitions' },
-    { as: 'app' as const, table: 'audit_entries cascade' },
+    { as: 'owner' as const, table: 'audit_entries' },
+    { as: 'app' as const, table: 'audit_entries' },
   ])('refuses TRUNCATE $table as the $as role', async ({ as, table }) => {
     expect(await refusalOf(as, sql`truncate ${sql.raw(table)}`)).toMatch(REFUSAL[as]);
   });
@@ -139,32 +135,26 @@ describe('audit tables are append-only', () => {
     await expect(purgeOf(unexpired!.id)).rejects.toThrow(/append-only/);
     // An entry past its retention, as the years would leave it.
     const denial = { id: randomUUID() };
-    await platform(async (tx) => {
-      await sql`insert into audit_entries
-        (tenant_id, id, correlation_id, event_type, entity_type, created_at, retention_until)
+    await platform((tx) =>
+      sql`insert into audit_entries
+        (tenant_id, id, correlation_id, event_type, entity_type, created_at, retention_until,
+         permission_denial)
         values (${tenant.id}, ${denial.id}, ${randomUUID()}, 'PERMISSION_DENIED', 'permission',
-          now() - interval '100 days', now() - interval '10 days')`.execute(tx);
-      await sql`insert into audit_permission_denials
-        (tenant_id, audit_id, required_permission, action_attempted, risk_level)
-        values (${tenant.id}, ${denial.id}, 'sites.manage', 'create a site', 'LOW')`.execute(tx);
-    });
+          now() - interval '100 days', now() - interval '10 days',
+          '{"required_permission": "sites.manage", "action_attempted": "create a site",
+            "risk_level": "LOW"}')`.execute(tx),
+    );
     const deleted = await purgeOf(denial.id);
     expect(deleted).toEqual([{ id: denial!.id }]);
-    const left = await platform(async (tx) => ({
-      entries: await tx
+    const left = await platform((tx) =>
+      tx
         .selectFrom('audit_entries')
         .select('id')
         .where('tenant_id', '=', tenant.id)
         .where('id', '=', denial!.id)
         .execute(),
-      denials: await tx
-        .selectFrom('audit_permission_denials')
-        .select('audit_id')
-        .where('tenant_id', '=', tenant.id)
-        .where('audit_id', '=', denial!.id)
-        .execute(),
-    }));
-    expect(left).toEqual({ entries: [], denials: [] });
+    );
+    expect(left).toEqual([]);
     const plainDelete = sql`delete from audit_entries where tenant_id = ${tenant.id}`;
     expect(await refusalOf('owner', plainDelete)).toMatch(REFUSAL.owner);
   });
@@ -287,17 +277,15 @@ describe('permission denials', () => {
     return platform((tx) =>
       tx
         .selectFrom('audit_entries as e')
-        .innerJoin('audit_permission_denials as d', (join) =>
-          join.onRef('d.tenant_id', '=', 'e.tenant_id').onRef('d.audit_id', '=', 'e.id'),
-        )
+        .where('e.permission_denial', 'is not', null)
         .select([
           'e.tenant_id',
           'e.event_type',
           'e.entity_type',
           'e.actor_id',
-          'd.required_permission',
-          'd.action_attempted',
-          'd.risk_level',
+          sql<string>`e.permission_denial->>'required_permission'`.as('required_permission'),
+          sql<string>`e.permission_denial->>'action_attempted'`.as('action_attempted'),
+          sql<string>`e.permission_denial->>'risk_level'`.as('risk_level'),
         ])
         .where('e.correlation_id', '=', correlationId)
         .execute(),

@@ -81,91 +81,50 @@ export function noteAuditedChanges(
 }
 
 /** Columns a caller fills; `created_at` takes its default and `retention_until` is computed. */
-const COLUMNS = {
-  audit_entries: [
-    'tenant_id',
-    'id',
-    'correlation_id',
-    'event_type',
-    'entity_type',
-    'entity_id',
-    'actor_id',
-    'changes',
-    'metadata',
-    'ip_address',
-    'user_agent',
-    'security_flags',
-  ],
-  audit_state_transitions: [
-    'tenant_id',
-    'audit_id',
-    'from_state',
-    'to_state',
-    'transition_reason',
-    'transition_duration_seconds',
-  ],
-  audit_bulk_operations: [
-    'tenant_id',
-    'audit_id',
-    'operation_type',
-    'total_items',
-    'successful_items',
-    'failed_items',
-    'failure_details',
-    'execution_time_ms',
-    'was_rolled_back',
-  ],
-  audit_permission_denials: [
-    'tenant_id',
-    'audit_id',
-    'required_permission',
-    'action_attempted',
-    'risk_level',
-  ],
-} as const;
-
-type AuditTable = keyof typeof COLUMNS;
-
-const quoted = (name: string) => `"${name}"`;
-
-/** One table's insert CTE for its rows' JSON (and the entries' retention days). */
-type InsertCte = (rowsJson: string, retentionDays: number) => RawBuilder<unknown>;
-const insertCtes = new Map<string, InsertCte>();
+const COLUMNS = [
+  'tenant_id',
+  'id',
+  'correlation_id',
+  'event_type',
+  'entity_type',
+  'entity_id',
+  'actor_id',
+  'changes',
+  'metadata',
+  'ip_address',
+  'user_agent',
+  'security_flags',
+  'state_transition',
+  'bulk_operation',
+  'permission_denial',
+];
 
 /**
- * Every audited write builds these CTEs, so each table's text is made once per condition rather
- * than compiled from parts each time.
+ * The CTE's text around its two parameters (the entries' retention days and their rows as
+ * JSON), made once: every audited write uses it. With `onlyIf`, it inserts only when the CTE of
+ * that name returned a row.
  */
-function insertCte(table: AuditTable, onlyIf: string | undefined): InsertCte {
-  const key = `${table}:${onlyIf ?? ''}`;
-  const cached = insertCtes.get(key);
-  if (cached) return cached;
-  const columns = COLUMNS[table].map(quoted).join(', ');
-  const values = COLUMNS[table].map((column) => `given.${quoted(column)}`).join(', ');
-  const into = `${quoted(`insert_${table}`)} as (insert into ${quoted(table)} (${columns}`;
-  const from = sql.raw(` from json_populate_recordset(null::${quoted(table)}, `);
+function insertCte(onlyIf: string | undefined) {
+  const quoted = (name: string) => `"${name}"`;
+  const start = sql.raw(
+    `insert_audit_entries as (insert into audit_entries (${COLUMNS.map(quoted).join(', ')}, ` +
+      `retention_until) select ${COLUMNS.map((column) => `given.${quoted(column)}`).join(', ')}, ` +
+      `now() + make_interval(days => `,
+  );
+  const from = sql.raw(`) from json_populate_recordset(null::audit_entries, `);
   const end = sql.raw(
     `) as given${onlyIf ? ` where exists (select 1 from ${quoted(onlyIf)})` : ''})`,
   );
-  let cte: InsertCte;
-  if (table === 'audit_entries') {
-    const start = sql.raw(
-      `${into}, "retention_until") select ${values}, now() + make_interval(days => `,
-    );
-    cte = (rowsJson, retentionDays) => sql`${start}${retentionDays})${from}${rowsJson}${end}`;
-  } else {
-    const start = sql.raw(`${into}) select ${values}`);
-    cte = (rowsJson) => sql`${start}${from}${rowsJson}${end}`;
-  }
-  insertCtes.set(key, cte);
-  return cte;
+  return (retentionDays: number, rowsJson: string) =>
+    sql`${start}${retentionDays}${from}${rowsJson}${end}`;
 }
+const insertCtes = new Map<string, ReturnType<typeof insertCte>>();
 
 /**
- * The data-modifying CTEs (`name as (insert ...)`) that write `events`, for a statement of the
- * caller's: each table's rows travel as one JSON parameter, typed by the table's own row type.
- * With `onlyIf`, they insert only when the CTE of that name returned a row (the change they
- * record happened).
+ * The data-modifying CTE (`name as (insert ...)`) that writes `events`, for a statement of the
+ * caller's: the entries travel as one JSON parameter, typed by the table's own row type, each
+ * with its detail object in its column. With `onlyIf`, it inserts only when the CTE of that
+ * name returned a row (the change the entries record happened).
  */
 export function auditInserts(
   source: AuditSource,
@@ -174,60 +133,57 @@ export function auditInserts(
 ): { ids: string[]; ctes: RawBuilder<unknown>[] } {
   const ids = events.map(() => randomUUID());
   const redaction = { extraKeys: source.tenant.piiKeys };
-  const tenant_id = source.tenantId;
-  const withDetail = <K extends keyof AuditEvent>(key: K) =>
-    events.flatMap((event, i) => (event[key] ? [{ audit_id: ids[i]!, detail: event[key]! }] : []));
+  const rows = events.map((event, i) => ({
+    tenant_id: source.tenantId,
+    id: ids[i],
+    correlation_id: source.correlationId,
+    event_type: event.eventType,
+    entity_type: event.entityType,
+    entity_id: event.entityId,
+    actor_id: source.actorId,
+    changes: event.changes ? redactChanges(event.changes, redaction) : null,
+    metadata: redact(event.metadata ?? {}, redaction),
+    ip_address: source.ipAddress,
+    user_agent: source.userAgent,
+    security_flags: event.securityFlags ?? [],
+    ...detailColumns(event, redaction),
+  }));
+  const key = onlyIf ?? '';
+  let cte = insertCtes.get(key);
+  if (!cte) insertCtes.set(key, (cte = insertCte(onlyIf)));
+  return { ids, ctes: [cte(source.tenant.retentionDays, JSON.stringify(rows))] };
+}
 
-  const rows: Record<AuditTable, object[]> = {
-    audit_entries: events.map((event, i) => ({
-      tenant_id,
-      id: ids[i],
-      correlation_id: source.correlationId,
-      event_type: event.eventType,
-      entity_type: event.entityType,
-      entity_id: event.entityId,
-      actor_id: source.actorId,
-      changes: event.changes ? redactChanges(event.changes, redaction) : null,
-      metadata: redact(event.metadata ?? {}, redaction),
-      ip_address: source.ipAddress,
-      user_agent: source.userAgent,
-      security_flags: event.securityFlags ?? [],
-    })),
-    audit_state_transitions: withDetail('stateTransition').map(({ audit_id, detail }) => ({
-      tenant_id,
-      audit_id,
-      from_state: detail.fromState,
-      to_state: detail.toState,
-      transition_reason: detail.transitionReason && redactText(detail.transitionReason),
-      transition_duration_seconds: detail.transitionDurationSeconds,
-    })),
-    audit_bulk_operations: withDetail('bulkOperation').map(({ audit_id, detail }) => ({
-      tenant_id,
-      audit_id,
-      operation_type: detail.operationType,
-      total_items: detail.totalItems,
-      successful_items: detail.successfulItems,
-      failed_items: detail.failedItems,
-      failure_details: redact(detail.failureDetails, redaction),
-      execution_time_ms: detail.executionTimeMs,
-      was_rolled_back: detail.wasRolledBack,
-    })),
-    audit_permission_denials: withDetail('permissionDenial').map(({ audit_id, detail }) => ({
-      tenant_id,
-      audit_id,
-      required_permission: detail.requiredPermission,
-      action_attempted: detail.actionAttempted,
-      risk_level: detail.riskLevel,
-    })),
+/**
+ * An event's detail object as its column stores it: the keys of SPEC §7, in the form the seal
+ * hashes of entries written before migration 0011 took (every key present, null when unset).
+ */
+function detailColumns(event: AuditEvent, redaction: RedactionOptions) {
+  const transition = event.stateTransition;
+  const bulk = event.bulkOperation;
+  const denial = event.permissionDenial;
+  return {
+    state_transition: transition && {
+      from_state: transition.fromState,
+      to_state: transition.toState,
+      transition_reason: transition.transitionReason && redactText(transition.transitionReason),
+      transition_duration_seconds: transition.transitionDurationSeconds,
+    },
+    bulk_operation: bulk && {
+      operation_type: bulk.operationType,
+      total_items: bulk.totalItems,
+      successful_items: bulk.successfulItems,
+      failed_items: bulk.failedItems,
+      failure_details: redact(bulk.failureDetails, redaction),
+      execution_time_ms: bulk.executionTimeMs,
+      was_rolled_back: bulk.wasRolledBack,
+    },
+    permission_denial: denial && {
+      required_permission: denial.requiredPermission,
+      action_attempted: denial.actionAttempted,
+      risk_level: denial.riskLevel,
+    },
   };
-  // The entries come first: the detail rows' foreign keys are checked at the end of the
-  // statement, when the entries exist.
-  const ctes = (Object.keys(COLUMNS) as AuditTable[])
-    .filter((table) => rows[table].length > 0)
-    .map((table) =>
-      insertCte(table, onlyIf)(JSON.stringify(rows[table]), source.tenant.retentionDays),
-    );
-  return { ids, ctes };
 }
 
 /** The fields whose value differs between two versions of a record, as `{field: {old, new}}`. */

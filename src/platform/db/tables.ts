@@ -98,35 +98,10 @@ export interface AuditEntriesTable {
   security_flags: ColumnType<string[], string[] | undefined, never>;
   created_at: CreatedAt;
   retention_until: ColumnType<Date, Date | string, never>;
-}
-
-export interface AuditStateTransitionsTable {
-  tenant_id: string;
-  audit_id: string;
-  from_state: string;
-  to_state: string;
-  transition_reason: string | null;
-  transition_duration_seconds: number | null;
-}
-
-export interface AuditBulkOperationsTable {
-  tenant_id: string;
-  audit_id: string;
-  operation_type: string;
-  total_items: number;
-  successful_items: number;
-  failed_items: number;
-  failure_details: Json<Record<string, unknown>>;
-  execution_time_ms: number;
-  was_rolled_back: boolean;
-}
-
-export interface AuditPermissionDenialsTable {
-  tenant_id: string;
-  audit_id: string;
-  required_permission: string;
-  action_attempted: string;
-  risk_level: string;
+  /** The entry's detail object, one at most (SPEC §7; migration 0011). */
+  state_transition: NullableJson<Record<string, unknown>>;
+  bulk_operation: NullableJson<Record<string, unknown>>;
+  permission_denial: NullableJson<Record<string, unknown>>;
 }
 
 /** A hash-chained batch of a tenant's audit entries (migration 0007, ADR 0011). */
@@ -287,9 +262,6 @@ export interface DB {
   person_roles: PersonRolesTable;
   api_tokens: ApiTokensTable;
   audit_entries: AuditEntriesTable;
-  audit_state_transitions: AuditStateTransitionsTable;
-  audit_bulk_operations: AuditBulkOperationsTable;
-  audit_permission_denials: AuditPermissionDenialsTable;
   audit_seals: AuditSealsTable;
   audit_seal_entries: AuditSealEntriesTable;
   platform_secrets: PlatformSecretsTable;
