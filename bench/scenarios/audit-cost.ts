@@ -18,20 +18,26 @@ import { loadTransitionFacts } from '../../src/workflow/transition-record.js';
 import { WORKFLOWS } from '../../src/workflows.js';
 import { serveAnother, type BenchEnv } from '../env.js';
 import { runHttpLoad, type HttpPlan } from '../http-load.js';
-import type { LoadResult } from '../load.js';
+import { runLoad, type LoadResult } from '../load.js';
 import type { Row } from '../report.js';
 
-/** Rounds of the HTTP comparison, and of the in-process one (whose figure is noisier). */
+/** Rounds of the HTTP comparison. */
 const ROUNDS = 2;
-const IN_PROCESS_ROUNDS = 6;
+/**
+ * The in-process comparison alternates this many short slices of each: this machine's speed
+ * drifts by a quarter within a minute, and short alternating slices put the drift on both.
+ */
+const IN_PROCESS_SLICES = 20;
+const SLICE_SECONDS = 1;
 
 /**
  * What auditing costs a transition (issue bar: at most 15%): each client moves a ticket of its own
  * OPEN ⇄ INPROGRESS in-process, with the transition use case as it runs (read, decide, the guarded
  * UPDATE with its STATE_CHANGED entry in one statement), beside the same steps with the UPDATE
- * alone. The two alternate for IN_PROCESS_ROUNDS rounds, so drift in the machine's speed falls
- * on both, and each starts from vacuumed tables, so neither inherits the other's dead rows.
- * The per-round slowdowns and their median are printed beside the table's merged figure.
+ * alone. The two alternate in IN_PROCESS_SLICES slices of SLICE_SECONDS each, so drift in the
+ * machine's speed falls on both, and each slice starts from vacuumed tables, so neither inherits
+ * the other's dead rows. The table shows the slices merged; the slices' own slowdowns are
+ * printed as quartiles beside it.
  */
 export async function auditCostScenarios(env: BenchEnv): Promise<Row[]> {
   const workflow = findWorkflow(WORKFLOWS, 'ticket')!;
@@ -48,19 +54,26 @@ export async function auditCostScenarios(env: BenchEnv): Promise<Row[]> {
   };
   const audited: LoadResult[] = [];
   const unaudited: LoadResult[] = [];
+  const counted = (audited: boolean) => async (client: number) => {
+    await move(audited)(client);
+    return true;
+  };
   const measure = async (audited: boolean) => {
     await sql`vacuum tickets, audit_entries`.execute(env.database.db);
-    return env.measureInProcess(move(audited));
+    return runLoad(env.clients, SLICE_SECONDS, counted(audited));
   };
-  for (let round = 0; round < IN_PROCESS_ROUNDS; round++) {
+  await measure(false);
+  await measure(true);
+  for (let slice = 0; slice < IN_PROCESS_SLICES; slice++) {
     unaudited.push(await measure(false));
     audited.push(await measure(true));
   }
   const slowdowns = audited
-    .map((result, round) => rate(unaudited[round]!) / rate(result))
+    .map((result, slice) => rate(unaudited[slice]!) / rate(result))
     .sort((x, y) => x - y);
+  const quartile = (q: number) => slowdowns[Math.round(q * (slowdowns.length - 1))]!.toFixed(2);
   console.log(
-    `audit-cost: in-process slowdown per round ${slowdowns.map((x) => x.toFixed(2)).join(', ')}; median ${((slowdowns[(slowdowns.length - 1) >> 1]! + slowdowns[slowdowns.length >> 1]!) / 2).toFixed(2)} (bar 1.15)`,
+    `audit-cost: in-process slowdown over ${IN_PROCESS_SLICES} alternating ${SLICE_SECONDS}-s slices: merged ${(rate(merge(unaudited)) / rate(merge(audited))).toFixed(2)}, slices' quartiles ${quartile(0.25)} / ${quartile(0.5)} / ${quartile(0.75)} (bar 1.15)`,
   );
   return [
     {
