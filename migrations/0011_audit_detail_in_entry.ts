@@ -47,14 +47,29 @@ const DETAILS = [
   },
 ];
 
+/**
+ * What the detail tables' columns held the objects to, in one check (each check is compiled
+ * again for every INSERT statement): one object at most, every key of SPEC §7 present, and a
+ * risk level of the four.
+ */
+const DETAIL_SHAPE = sql`
+  num_nonnulls(state_transition, bulk_operation, permission_denial) <= 1
+  and (state_transition is null or state_transition ?& array['from_state', 'to_state',
+    'transition_reason', 'transition_duration_seconds'])
+  and (bulk_operation is null or bulk_operation ?& array['operation_type', 'total_items',
+    'successful_items', 'failed_items', 'failure_details', 'execution_time_ms',
+    'was_rolled_back'])
+  and (permission_denial is null or permission_denial ?& array['required_permission',
+    'action_attempted', 'risk_level'] and permission_denial->>'risk_level' in
+    ('LOW', 'MEDIUM', 'HIGH', 'CRITICAL'))`;
+
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     alter table audit_entries
       add column state_transition jsonb,
       add column bulk_operation jsonb,
       add column permission_denial jsonb,
-      add constraint audit_entries_one_detail
-        check (num_nonnulls(state_transition, bulk_operation, permission_denial) <= 1)`.execute(db);
+      add constraint audit_entries_detail_shape check (${DETAIL_SHAPE})`.execute(db);
   // The seal hashes build the objects with this setting (CANONICAL_FLOATS in seal-hashes.ts).
   await sql`set local extra_float_digits = 1`.execute(db);
   await sql`alter table audit_entries disable trigger append_only`.execute(db);
@@ -96,7 +111,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   }
   await sql`
     alter table audit_entries
-      drop constraint audit_entries_one_detail,
+      drop constraint audit_entries_detail_shape,
       drop column state_transition,
       drop column bulk_operation,
       drop column permission_denial`.execute(db);

@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../migrations/index.js';
 import { insertTenant } from './audit-seals.js';
 import { CANONICAL_FLOATS, entryHash } from '../src/modules/audit/seal-hashes.js';
+import { recordAudit } from '../src/platform/audit/record-audit.js';
+import type { Tx } from '../src/platform/db/transactions.js';
 import { openDatabase, type Database } from '../src/platform/db/database.js';
 import { migrateToLatest } from '../src/platform/db/migrate.js';
 
@@ -76,6 +78,10 @@ async function detailRows() {
     ),
   );
 }
+
+const TRANSITION =
+  '{"from_state": "OPEN", "to_state": "DONE", "transition_reason": null, "transition_duration_seconds": 2}';
+const DENIAL = '{"required_permission": "a.b", "action_attempted": "c", "risk_level": "LOW"}';
 
 const ids = { moved: randomUUID(), bulk: randomUUID(), denied: randomUUID(), plain: randomUUID() };
 
@@ -150,11 +156,147 @@ describe('migration 0011 (audit detail in the entry)', () => {
     expect(await hashes(entryHash, sql`from audit_entries e`)).toEqual(hashesBefore);
   });
 
-  it('allows one detail object at most per entry', async () => {
-    const twoDetails = sql`insert into audit_entries (tenant_id, correlation_id, event_type,
-        entity_type, retention_until, state_transition, permission_denial)
-      select tenant_id, gen_random_uuid(), 'STATE_CHANGED', 'ticket', now(), '{}', '{}'
-      from audit_entries limit 1`;
-    await expect(twoDetails.execute(db)).rejects.toThrow(/audit_entries_one_detail/);
+  it('round-trips the entries recordAudit writes, down and up again', async () => {
+    const { rows } = await sql<{ id: string }>`select id from tenants limit 1`.execute(db);
+    const source = {
+      tenantId: rows[0]!.id,
+      correlationId: randomUUID(),
+      actorId: null,
+      ipAddress: '192.0.2.1',
+      userAgent: 'test',
+      tenant: { retentionDays: 90, piiKeys: [] },
+    };
+    const [moved, bulk, denied] = await db.transaction().execute((tx) =>
+      recordAudit(
+        tx as unknown as Tx,
+        source,
+        {
+          eventType: 'STATE_CHANGED',
+          entityType: 'ticket',
+          entityId: randomUUID(),
+          stateTransition: {
+            fromState: 'OPEN',
+            toState: 'DONE',
+            transitionReason: 'mail me at someone@example.com',
+            transitionDurationSeconds: 0.1 + 0.2,
+          },
+        },
+        {
+          eventType: 'BULK_OPERATION',
+          entityType: 'ticket',
+          entityId: null,
+          bulkOperation: {
+            operationType: 'transition',
+            totalItems: 2,
+            successfulItems: 1,
+            failedItems: 1,
+            failureDetails: { [randomUUID()]: 'INVALID_STATE_TRANSITION' },
+            executionTimeMs: 12,
+            wasRolledBack: true,
+          },
+        },
+        {
+          eventType: 'PERMISSION_DENIED',
+          entityType: 'ticket',
+          entityId: null,
+          permissionDenial: {
+            requiredPermission: 'tickets.manage',
+            actionAttempted: 'close a ticket',
+            riskLevel: 'MEDIUM',
+          },
+        },
+      ),
+    );
+    const stored = async () =>
+      (
+        await sql<Record<string, unknown>>`
+          select state_transition, bulk_operation, permission_denial from audit_entries
+          where id = any(${[moved, bulk, denied]}::uuid[])
+          order by array_position(${[moved, bulk, denied]}::uuid[], id)`.execute(db)
+      ).rows;
+    const written = await stored();
+    expect(written).toEqual([
+      {
+        state_transition: {
+          from_state: 'OPEN',
+          to_state: 'DONE',
+          transition_reason: 'mail me at [REDACTED]',
+          transition_duration_seconds: 0.30000000000000004,
+        },
+        bulk_operation: null,
+        permission_denial: null,
+      },
+      {
+        state_transition: null,
+        bulk_operation: {
+          operation_type: 'transition',
+          total_items: 2,
+          successful_items: 1,
+          failed_items: 1,
+          failure_details: expect.any(Object),
+          execution_time_ms: 12,
+          was_rolled_back: true,
+        },
+        permission_denial: null,
+      },
+      {
+        state_transition: null,
+        bulk_operation: null,
+        permission_denial: {
+          required_permission: 'tickets.manage',
+          action_attempted: 'close a ticket',
+          risk_level: 'MEDIUM',
+        },
+      },
+    ]);
+    const hashesWritten = await hashes(entryHash, sql`from audit_entries e`);
+
+    await migrateTo(BEFORE);
+    expect(await hashes(hashFromDetailTables, OLD_FROM)).toEqual(hashesWritten);
+    await migrateToLatest(db);
+    expect(await hashes(entryHash, sql`from audit_entries e`)).toEqual(hashesWritten);
+    expect(await stored()).toEqual(written);
+  });
+
+  it.each([
+    {
+      what: 'two detail objects',
+      columns: sql`state_transition, permission_denial`,
+      values: sql`${TRANSITION}, ${DENIAL}`,
+    },
+    {
+      what: 'a state transition without its duration',
+      columns: sql`state_transition`,
+      values: sql`${'{"from_state": "OPEN", "to_state": "DONE", "transition_reason": null}'}`,
+    },
+    {
+      what: 'a bulk operation without its failures',
+      columns: sql`bulk_operation`,
+      values: sql`${'{"operation_type": "x", "total_items": 1, "successful_items": 1, "failed_items": 0, "execution_time_ms": 1, "was_rolled_back": false}'}`,
+    },
+    {
+      what: 'a risk level of none of the four',
+      columns: sql`permission_denial`,
+      values: sql`${DENIAL.replace('LOW', 'SEVERE')}`,
+    },
+  ])('refuses an entry with $what', async ({ columns, values }) => {
+    const insert = sql`insert into audit_entries (tenant_id, correlation_id, event_type,
+        entity_type, retention_until, ${columns})
+      select id, gen_random_uuid(), 'STATE_CHANGED', 'ticket', now(), ${values}
+      from tenants limit 1`;
+    await expect(insert.execute(db)).rejects.toThrow(/audit_entries_detail_shape/);
+  });
+
+  it('takes an entry with one complete detail object, or none', async () => {
+    for (const [column, value] of [
+      ['state_transition', TRANSITION],
+      ['permission_denial', DENIAL],
+      ['permission_denial', null],
+    ] as const) {
+      await sql`insert into audit_entries (tenant_id, correlation_id, event_type, entity_type,
+          retention_until, ${sql.ref(column)})
+        select id, gen_random_uuid(), 'STATE_CHANGED', 'ticket', now(), ${value}
+        from tenants limit 1`.execute(db);
+    }
   });
 });

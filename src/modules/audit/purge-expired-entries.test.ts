@@ -39,7 +39,8 @@ async function insertEntry(tenantId: string, daysAgo: number): Promise<string> {
        retention_until, state_transition)
       values (${tenantId}, ${id}, ${randomUUID()}, 'STATE_CHANGED', 'ticket', ${randomUUID()},
         now() - make_interval(days => ${daysAgo + 90}), now() - make_interval(days => ${daysAgo}),
-        '{"from_state": "NEW", "to_state": "OPEN"}')`.execute(tx),
+        '{"from_state": "NEW", "to_state": "OPEN", "transition_reason": null,
+          "transition_duration_seconds": null}')`.execute(tx),
   );
   return id;
 }

@@ -8,7 +8,7 @@ const dbError = (code: string, table?: string) =>
 describe('asAuditWriteFailure', () => {
   it.each([
     { what: 'a check on an audit table', error: dbError('23514', 'audit_entries') },
-    { what: 'a foreign key of a detail row', error: dbError('23503', 'audit_state_transitions') },
+    { what: 'a value refused by an audit column', error: dbError('22P02', 'audit_entries') },
     { what: "a trigger's exception", error: dbError('P0001') },
     { what: 'a refused privilege', error: dbError('42501') },
   ])('blames the audit insert for $what', ({ error }) => {

@@ -156,7 +156,8 @@ export function auditInserts(
 
 /**
  * An event's detail object as its column stores it: the keys of SPEC §7, in the form the seal
- * hashes of entries written before migration 0011 took (every key present, null when unset).
+ * hashes of entries written before migration 0011 took (every key present, null when unset; the
+ * table's check refuses a missing one).
  */
 function detailColumns(event: AuditEvent, redaction: RedactionOptions) {
   const transition = event.stateTransition;
@@ -166,8 +167,9 @@ function detailColumns(event: AuditEvent, redaction: RedactionOptions) {
     state_transition: transition && {
       from_state: transition.fromState,
       to_state: transition.toState,
-      transition_reason: transition.transitionReason && redactText(transition.transitionReason),
-      transition_duration_seconds: transition.transitionDurationSeconds,
+      transition_reason:
+        transition.transitionReason == null ? null : redactText(transition.transitionReason),
+      transition_duration_seconds: transition.transitionDurationSeconds ?? null,
     },
     bulk_operation: bulk && {
       operation_type: bulk.operationType,
