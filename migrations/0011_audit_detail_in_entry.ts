@@ -48,20 +48,20 @@ const DETAILS = [
 ];
 
 /**
- * What the detail tables' columns held the objects to, in one check (each check is compiled
- * again for every INSERT statement): one object at most, every key of SPEC §7 present, and a
- * risk level of the four.
+ * What the detail tables' columns held the objects to, in one check: one object at most, every
+ * key of SPEC §7 present, and a risk level of the four. PostgreSQL reads and compiles a table's
+ * checks again for every INSERT statement, so the lists are array constants, not expressions
+ * folded each time.
  */
 const DETAIL_SHAPE = sql`
   num_nonnulls(state_transition, bulk_operation, permission_denial) <= 1
-  and (state_transition is null or state_transition ?& array['from_state', 'to_state',
-    'transition_reason', 'transition_duration_seconds'])
-  and (bulk_operation is null or bulk_operation ?& array['operation_type', 'total_items',
-    'successful_items', 'failed_items', 'failure_details', 'execution_time_ms',
-    'was_rolled_back'])
-  and (permission_denial is null or permission_denial ?& array['required_permission',
-    'action_attempted', 'risk_level'] and permission_denial->>'risk_level' in
-    ('LOW', 'MEDIUM', 'HIGH', 'CRITICAL'))`;
+  and (state_transition is null or state_transition ?&
+    '{from_state, to_state, transition_reason, transition_duration_seconds}')
+  and (bulk_operation is null or bulk_operation ?& '{operation_type, total_items,
+    successful_items, failed_items, failure_details, execution_time_ms, was_rolled_back}')
+  and (permission_denial is null or permission_denial ?&
+    '{required_permission, action_attempted, risk_level}'
+    and permission_denial->>'risk_level' = any ('{LOW, MEDIUM, HIGH, CRITICAL}'))`;
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
