@@ -53,7 +53,7 @@ const DETAILS = [
  * checks again for every INSERT statement, so the lists are array constants, not expressions
  * folded each time.
  */
-const DETAIL_SHAPE = sql`
+export const DETAIL_SHAPE = sql`
   num_nonnulls(state_transition, bulk_operation, permission_denial) <= 1
   and (state_transition is null or state_transition ?&
     '{from_state, to_state, transition_reason, transition_duration_seconds}')

@@ -10,6 +10,7 @@ import * as auditRead from './0008_audit_read.js';
 import * as auditPurgeGuard from './0009_audit_purge_guard.js';
 import * as searchWordIndex from './0010_search_word_index.js';
 import * as auditDetailInEntry from './0011_audit_detail_in_entry.js';
+import * as auditEntryKeyAndChecks from './0012_audit_entry_key_and_checks.js';
 
 /** Every migration, in order. Listed statically so they run the same under tsx, vitest and node. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0009_audit_purge_guard': auditPurgeGuard,
   '0010_search_word_index': searchWordIndex,
   '0011_audit_detail_in_entry': auditDetailInEntry,
+  '0012_audit_entry_key_and_checks': auditEntryKeyAndChecks,
 };

@@ -8,7 +8,7 @@ export interface PurgeOptions {
 }
 
 export interface PurgeResult {
-  /** Audit entries deleted (their detail rows went with them, by the cascade). */
+  /** Audit entries deleted. */
   deleted: number;
   /** Transactions that deleted audit entries, the last (short) one included. */
   batches: number;
@@ -85,8 +85,8 @@ async function inBatches(
  */
 const deleteExpiredEntries: BatchDelete = (limit) => sql`
   delete from audit_entries
-  where (tenant_id, id) in (
-    select e.tenant_id, e.id
+  where (tenant_id, created_at, id) in (
+    select e.tenant_id, e.created_at, e.id
     from audit_entries e
     join tenants t on t.id = e.tenant_id
     where e.retention_until < now() and not t.legal_hold
