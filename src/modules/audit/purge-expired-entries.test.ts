@@ -87,6 +87,18 @@ describe('purgeExpiredAuditEntries', () => {
     expect(again.batches).toBeGreaterThanOrEqual(1);
   });
 
+  it('runs beside another purge: each expired entry goes once, none is left', async () => {
+    const expired = await insertEntries(active.id, 40, 2);
+
+    const runs = await Promise.all([
+      purgeExpiredAuditEntries(t.database.db, { batchSize: 5 }),
+      purgeExpiredAuditEntries(t.database.db, { batchSize: 5 }),
+    ]);
+
+    expect(await remaining(expired)).toBe(0);
+    expect(runs[0].deleted + runs[1].deleted).toBeGreaterThanOrEqual(40);
+  });
+
   it("purges a tenant's entries once its legal hold is lifted", async () => {
     const tenant = await createTenant(t);
     await platform((tx) =>
