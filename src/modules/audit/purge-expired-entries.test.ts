@@ -87,7 +87,7 @@ describe('purgeExpiredAuditEntries', () => {
     expect(again.batches).toBeGreaterThanOrEqual(1);
   });
 
-  it('runs beside another purge: each expired entry goes once, none is left', async () => {
+  it('runs beside another purge, and no expired entry is left', async () => {
     const expired = await insertEntries(active.id, 40, 2);
 
     const runs = await Promise.all([
