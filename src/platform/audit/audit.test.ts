@@ -9,6 +9,7 @@ import {
   type TestTenant,
 } from '../../../test/factories.js';
 import { withPlatformTxBypassingRls, withTenantTx, type Tx } from '../db/transactions.js';
+import { recordAudit, type AuditEvent } from './record-audit.js';
 import { REDACTED } from './redaction.js';
 
 let t: TestApp;
@@ -241,6 +242,82 @@ describe('personal data is redacted before it is stored', () => {
     expect(entry!.changes).toMatchObject({
       login: { old: null, new: REDACTED },
       name: { new: 'Someone' },
+    });
+  });
+});
+
+describe('one entry and several', () => {
+  // A single entry travels as parameters of its own, several as one JSON document: both must
+  // store the same thing.
+  it('stores an entry alone as it stores it among others', async () => {
+    const entityId = randomUUID();
+    const source = {
+      tenantId: tenant.id,
+      correlationId: randomUUID(),
+      actorId: tenant.adminId,
+      ipAddress: '10.0.0.7',
+      userAgent: 'Bücherei "Nord" \\ client',
+      tenant: { retentionDays: 30, piiKeys: ['badge'] },
+    };
+    const event: AuditEvent = {
+      eventType: 'STATE_CHANGED',
+      entityType: 'ticket',
+      entityId,
+      changes: { status: { old: 'OPEN', new: 'INPROGRESS' }, badge: { old: null, new: 'B-7' } },
+      metadata: { tags: ['a', 'b'], note: 'call 9876543210 or ada@example.com', nested: { n: 1 } },
+      securityFlags: ['REPEATED_DENIALS', 'with,comma'],
+      stateTransition: {
+        fromState: 'OPEN',
+        toState: 'INPROGRESS',
+        transitionReason: "it's {quoted} and ünïcode",
+        transitionDurationSeconds: 1.5,
+      },
+    };
+    const bulk: AuditEvent = {
+      eventType: 'BULK_OPERATION',
+      entityType: 'ticket',
+      entityId: null,
+      bulkOperation: {
+        operationType: 'transition',
+        totalItems: 2,
+        successfulItems: 1,
+        failedItems: 1,
+        failureDetails: { [entityId]: 'VALIDATION_ERROR' },
+        executionTimeMs: 12,
+        wasRolledBack: false,
+      },
+    };
+    const scope = { db: t.database.db, tenantId: tenant.id };
+    const alone = await withTenantTx(scope, (tx) => recordAudit(tx, source, event));
+    const amongOthers = await withTenantTx(scope, (tx) => recordAudit(tx, source, event, bulk));
+    const stored = await platform((tx) =>
+      tx
+        .selectFrom('audit_entries')
+        .selectAll()
+        .where('tenant_id', '=', tenant.id)
+        .where('id', 'in', [...alone, ...amongOthers])
+        .execute(),
+    );
+    const byId = new Map(stored.map((entry) => [entry.id, entry]));
+    const comparable = (id: string) => {
+      const { id: _id, created_at, retention_until, ...columns } = byId.get(id)!;
+      const keptDays = (retention_until.getTime() - created_at.getTime()) / 86_400_000;
+      return { ...columns, keptDays };
+    };
+    expect(comparable(alone[0]!)).toEqual(comparable(amongOthers[0]!));
+    expect(comparable(alone[0]!)).toMatchObject({
+      user_agent: 'Bücherei "Nord" \\ client',
+      security_flags: ['REPEATED_DENIALS', 'with,comma'],
+      changes: { badge: { old: null, new: REDACTED } },
+      metadata: { note: `call ${REDACTED} or ${REDACTED}` },
+      state_transition: { transition_reason: "it's {quoted} and ünïcode" },
+      bulk_operation: null,
+      keptDays: 30,
+    });
+    expect(comparable(amongOthers[1]!)).toMatchObject({
+      event_type: 'BULK_OPERATION',
+      bulk_operation: { failure_details: { [entityId]: 'VALIDATION_ERROR' } },
+      state_transition: null,
     });
   });
 });
