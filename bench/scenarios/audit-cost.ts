@@ -88,11 +88,13 @@ export async function auditCostScenarios(env: BenchEnv): Promise<Row[]> {
 const SKIP_SETTING = 'facilityflow_bench.skip_audit';
 
 /**
- * The same transitions as the clients of SPEC §12 send them: over HTTP, 50 clients, each moving a
- * ticket of its own, on two servers of the same build and database. The second server's
- * connections carry a setting under which a trigger drops every audit row before it is written
- * (the audited server pays for the trigger too); everything else, the JavaScript that builds
- * the entry included, runs on both. PostgreSQL only: an embedded database has one connection.
+ * What storing the entries costs, over HTTP as the clients of SPEC §12 send transitions: 50
+ * clients, each moving a ticket of its own, on two servers of the same build and database. The
+ * second server's connections carry a setting under which a trigger drops every audit row before
+ * it is stored (the first server pays for the trigger too). Everything else runs on both:
+ * building the entry, sending it, and the INSERT up to its BEFORE trigger, which is most of what
+ * auditing costs (the in-process row measures all of it). PostgreSQL only: an embedded database
+ * has one connection.
  */
 async function overHttp(env: BenchEnv, ids: string[]): Promise<Row[]> {
   if (env.database.kind !== 'postgres') {
@@ -142,11 +144,10 @@ async function overHttp(env: BenchEnv, ids: string[]): Promise<Row[]> {
     }
     return [
       {
-        scenario: `POST /tickets/{id}/transitions, ${env.clients} clients, audited`,
+        scenario: `POST /tickets/{id}/transitions, ${env.clients} clients, audit rows stored`,
         measured: merge(withAudit),
-        baselineName: 'the same, audit rows dropped',
+        baselineName: 'the same, audit rows built but dropped before storage',
         baseline: merge(skipped),
-        bar: 'slowdown <= 1.15x',
       },
     ];
   } finally {
