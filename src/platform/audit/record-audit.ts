@@ -115,11 +115,17 @@ const COLUMNS = Object.keys(COLUMN_TYPES) as (keyof typeof COLUMN_TYPES)[];
 function insertCte(onlyIf: string | undefined) {
   const quoted = (name: string) => `"${name}"`;
   const insert = `insert_audit_entries as (insert into audit_entries (${COLUMNS.map(quoted).join(', ')}, retention_until) select `;
-  const retention = sql.raw(`now() + make_interval(days => `);
+  const retention = `now() + make_interval(days => `;
   const condition = onlyIf ? ` where exists (select 1 from ${quoted(onlyIf)})` : '';
 
-  const casts = COLUMNS.map((column) => sql.raw(`::${COLUMN_TYPES[column]}`));
-  const one = { start: sql.raw(insert), end: sql.raw(`${condition})`) };
+  // One template whose parameters are the columns' values, then the days kept.
+  const oneFragments = [
+    insert,
+    ...COLUMNS.slice(1).map((_, i) => `::${COLUMN_TYPES[COLUMNS[i]!]}, `),
+    `::${COLUMN_TYPES[COLUMNS[COLUMNS.length - 1]!]}, ${retention}`,
+    `)${condition})`,
+  ];
+  const one = Object.freeze(Object.assign(oneFragments, { raw: oneFragments }));
   const parameter = (row: AuditRow, column: keyof typeof COLUMN_TYPES) => {
     const value = row[column];
     // The driver would send an array as a PostgreSQL array, not as JSON.
@@ -128,16 +134,16 @@ function insertCte(onlyIf: string | undefined) {
 
   const many = {
     start: sql.raw(`${insert}${COLUMNS.map((column) => `given.${quoted(column)}`).join(', ')}, `),
+    retention: sql.raw(retention),
     from: sql.raw(`) from json_populate_recordset(null::audit_entries, `),
     end: sql.raw(`) as given${condition})`),
   };
 
   return (retentionDays: number, rows: readonly AuditRow[]) => {
     if (rows.length === 1) {
-      const values = COLUMNS.map((column, i) => sql`${parameter(rows[0]!, column)}${casts[i]}`);
-      return sql`${one.start}${sql.join(values)}, ${retention}${retentionDays})${one.end}`;
+      return sql(one, ...COLUMNS.map((column) => parameter(rows[0]!, column)), retentionDays);
     }
-    return sql`${many.start}${retention}${retentionDays}${many.from}${JSON.stringify(rows)}${many.end}`;
+    return sql`${many.start}${many.retention}${retentionDays}${many.from}${JSON.stringify(rows)}${many.end}`;
   };
 }
 const insertCtes = new Map<string, ReturnType<typeof insertCte>>();
