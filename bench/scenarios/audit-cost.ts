@@ -1,10 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import {
   noteChange,
   withPlatformTxBypassingRls,
   withTenantTx,
 } from '../../src/platform/db/transactions.js';
-import { openDatabase } from '../../src/platform/db/database.js';
 import { updateVersioned, type VersionedTable } from '../../src/platform/db/versioned-update.js';
 import { recordColumns } from '../../src/platform/records/read-records.js';
 import type { RecordRow } from '../../src/platform/records/record-table.js';
@@ -16,28 +16,32 @@ import {
 } from '../../src/workflow/index.js';
 import { loadTransitionFacts } from '../../src/workflow/transition-record.js';
 import { WORKFLOWS } from '../../src/workflows.js';
-import { serveAnother, type BenchEnv } from '../env.js';
+import { launchServer, type ServerProcess } from '../../test/server-processes.js';
+import type { BenchEnv } from '../env.js';
 import { runHttpLoad, type HttpPlan } from '../http-load.js';
 import { runLoad, type LoadResult } from '../load.js';
 import type { Row } from '../report.js';
 
-/** Rounds of the HTTP comparison. */
-const ROUNDS = 2;
 /**
- * The in-process comparison alternates this many short slices of each: this machine's speed
- * drifts by a quarter within a minute, and short alternating slices put the drift on both.
+ * Each comparison alternates short slices of its two sides: this machine's speed drifts by a
+ * quarter within a minute, and short alternating slices put the drift on both.
  */
 const IN_PROCESS_SLICES = 20;
 const SLICE_SECONDS = 1;
+const HTTP_SLICES = 16;
+const HTTP_SLICE_SECONDS = 2;
+
+/** Node options of the server without the audit write (paths from the project's root). */
+const WITHOUT_AUDIT_WRITE = '--import ./bench/without-audit/register.mjs';
 
 /**
- * What auditing costs a transition (issue bar: at most 15%): each client moves a ticket of its own
- * OPEN ⇄ INPROGRESS in-process, with the transition use case as it runs (read, decide, the guarded
+ * What auditing costs a transition, in two views. Over HTTP (`overHttp`, the issue's bar of at
+ * most 15%), transitions as clients make them, with and without the audit write. In process, the
+ * transition use case alone, without HTTP, which magnifies the audit's share: each client moves a
+ * ticket of its own OPEN ⇄ INPROGRESS with the use case as it runs (read, decide, the guarded
  * UPDATE with its STATE_CHANGED entry in one statement), beside the same steps with the UPDATE
- * alone. The two alternate in IN_PROCESS_SLICES slices of SLICE_SECONDS each, so drift in the
- * machine's speed falls on both, and each slice starts from vacuumed tables, so neither inherits
- * the other's dead rows. The table shows the slices merged; the slices' own slowdowns are
- * printed as quartiles beside it.
+ * alone. Each slice starts from vacuumed tables, so neither side inherits the other's dead rows.
+ * The table shows the slices merged; the slices' own slowdowns are printed as quartiles.
  */
 export async function auditCostScenarios(env: BenchEnv): Promise<Row[]> {
   const workflow = findWorkflow(WORKFLOWS, 'ticket')!;
@@ -65,52 +69,45 @@ export async function auditCostScenarios(env: BenchEnv): Promise<Row[]> {
     unaudited.push(await measure(false));
     audited.push(await measure(true));
   }
-  const slowdowns = audited
-    .map((result, slice) => rate(unaudited[slice]!) / rate(result))
-    .sort((x, y) => x - y);
-  const quartile = (q: number) => slowdowns[Math.round(q * (slowdowns.length - 1))]!.toFixed(2);
-  console.log(
-    `audit-cost: in-process slowdown over ${IN_PROCESS_SLICES} alternating ${SLICE_SECONDS}-s slices: merged ${(rate(merge(unaudited)) / rate(merge(audited))).toFixed(2)}, slices' quartiles ${quartile(0.25)} / ${quartile(0.5)} / ${quartile(0.75)} (bar 1.15)`,
-  );
+  printSlices('in-process', SLICE_SECONDS, audited, unaudited);
   return [
+    ...(await overHttp(env, ids)),
     {
-      scenario: 'ticket transition use case, with its audit entry',
+      scenario: 'ticket transition use case alone (no HTTP), with its audit entry',
       measured: merge(audited),
       baselineName: 'the same without the audit entry',
       baseline: merge(unaudited),
-      bar: 'slowdown <= 1.15x',
     },
-    ...(await overHttp(env, ids)),
   ];
 }
 
-/** Set on the connections of the server whose audit rows are dropped. */
-const SKIP_SETTING = 'facilityflow_bench.skip_audit';
-
 /**
- * What storing the entries costs, over HTTP as the clients of SPEC §12 send transitions: 50
- * clients, each moving a ticket of its own, on two servers of the same build and database. The
- * second server's connections carry a setting under which a trigger drops every audit row before
- * it is stored (the first server pays for the trigger too). Everything else runs on both:
- * building the entry, sending it, and the INSERT up to its BEFORE trigger, which is most of what
- * auditing costs (the in-process row measures all of it). PostgreSQL only: an embedded database
- * has one connection.
+ * What auditing costs a transition as clients make one (issue bar: at most 15%): 50 clients, each
+ * moving a ticket of its own over HTTP, against two `serve` processes of the same build on the same
+ * database. The second one's imports of the audit writer get a stand-in that writes nothing
+ * (`bench/without-audit/`), so it builds, sends and stores no entry; everything else is the same
+ * code. The two alternate in HTTP_SLICES slices of HTTP_SLICE_SECONDS each, as the in-process
+ * comparison does. PostgreSQL only: an embedded database has one process.
  */
 async function overHttp(env: BenchEnv, ids: string[]): Promise<Row[]> {
   if (env.database.kind !== 'postgres') {
     console.log('audit-cost: the HTTP comparison needs PostgreSQL (DATABASE_URL); skipped');
     return [];
   }
-  await dropAuditRowsWhenAsked(env, true);
-  // Each server has a pool of its own at the size `serve` gives one (20): with the bench's own
-  // pool they stay under PostgreSQL's default of 100 connections.
-  const skipping = new URL(process.env.DATABASE_URL!);
-  skipping.searchParams.set('options', `-c ${SKIP_SETTING}=on`);
-  const auditedDatabase = await openDatabase({ kind: 'postgres', url: process.env.DATABASE_URL! });
-  const skippingDatabase = await openDatabase({ kind: 'postgres', url: skipping.toString() });
-  const audited = await serveAnother(env, {}, auditedDatabase);
-  const unaudited = await serveAnother(env, {}, skippingDatabase);
+  const serverEnv: Record<string, string> = {
+    DATABASE_URL: process.env.DATABASE_URL!,
+    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+    REDIS_KEY_PREFIX: `bench:${randomUUID()}:`,
+    LOG_LEVEL: 'warn',
+    // Request handling only: the sealing job would seal the entries meanwhile.
+    JOBS_ENABLED: 'false',
+  };
+  // Each opens at most the 20 connections `serve` pools; with the in-process comparison's 50 they
+  // stay under PostgreSQL's default of 100.
+  const audited = launchServer(serverEnv);
+  const unaudited = launchServer({ ...serverEnv, NODE_OPTIONS: WITHOUT_AUDIT_WRITE });
   try {
+    const servers = { audited: await audited.started, unaudited: await unaudited.started };
     const plan: HttpPlan = {
       method: 'POST',
       paths: ids.map((id) => `/api/v1/tickets/${id}/transitions`),
@@ -124,36 +121,41 @@ async function overHttp(env: BenchEnv, ids: string[]): Promise<Row[]> {
           tx,
         ),
       );
-    const target = (baseUrl: string) => ({ baseUrl, token: env.token, clients: env.clients });
-    const measure = async (baseUrl: string) => {
-      await runHttpLoad(target(baseUrl), 1, plan);
+    /** One slice on `server`, checking that it wrote one entry per transition, or none. */
+    const measure = async (server: ServerProcess, seconds: number) => {
+      await sql`vacuum tickets, audit_entries`.execute(env.database.db);
+      const before = await entriesOf(env, ids);
+      const target = { baseUrl: server.url, token: env.token, clients: env.clients };
+      const result = await runHttpLoad(target, seconds, plan);
       await reopenAll();
-      const result = await runHttpLoad(target(baseUrl), env.seconds, plan);
-      await reopenAll();
+      const written = (await entriesOf(env, ids)) - before;
+      const expected = server === servers.audited ? result.calls - result.errors : 0;
+      if (written !== expected) {
+        throw new Error(`audit-cost: ${written} entries written for ${expected} expected`);
+      }
       return result;
     };
+    await reopenAll();
+    await measure(servers.unaudited, 1); // warm-up
+    await measure(servers.audited, 1);
     const withAudit: LoadResult[] = [];
-    const skipped: LoadResult[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      const before = await entriesOf(env, ids);
-      skipped.push(await measure(unaudited.baseUrl));
-      if ((await entriesOf(env, ids)) !== before) {
-        throw new Error('audit-cost: the server without audit rows wrote some');
-      }
-      withAudit.push(await measure(audited.baseUrl));
+    const without: LoadResult[] = [];
+    for (let slice = 0; slice < HTTP_SLICES; slice++) {
+      without.push(await measure(servers.unaudited, HTTP_SLICE_SECONDS));
+      withAudit.push(await measure(servers.audited, HTTP_SLICE_SECONDS));
     }
+    printSlices('HTTP', HTTP_SLICE_SECONDS, withAudit, without);
     return [
       {
-        scenario: `POST /tickets/{id}/transitions, ${env.clients} clients, audit rows stored`,
+        scenario: `POST /tickets/{id}/transitions, ${env.clients} clients, with the audit write`,
         measured: merge(withAudit),
-        baselineName: 'the same, audit rows built but dropped before storage',
-        baseline: merge(skipped),
+        baselineName: 'the same server without the audit write',
+        baseline: merge(without),
+        bar: 'slowdown <= 1.15x',
       },
     ];
   } finally {
-    await Promise.all([audited.close(), unaudited.close()]);
-    await Promise.all([auditedDatabase.close(), skippingDatabase.close()]);
-    await dropAuditRowsWhenAsked(env, false);
+    await Promise.all([audited.stop(), unaudited.stop()]);
   }
 }
 
@@ -164,22 +166,6 @@ async function entriesOf(env: BenchEnv, ids: string[]): Promise<number> {
     env.database.db,
   );
   return Number(rows[0]!.count);
-}
-
-/** Installs (or removes) the bench's trigger that drops audit rows under SKIP_SETTING. */
-async function dropAuditRowsWhenAsked(env: BenchEnv, install: boolean): Promise<void> {
-  const db = env.database.db;
-  await sql`drop trigger if exists bench_skip_audit on audit_entries`.execute(db);
-  await sql`drop function if exists bench_skip_audit()`.execute(db);
-  if (!install) return;
-  await sql`
-    create function bench_skip_audit() returns trigger language plpgsql as $$
-    begin
-      if current_setting(${sql.lit(SKIP_SETTING)}, true) = 'on' then return null; end if;
-      return new;
-    end $$`.execute(db);
-  await sql`create trigger bench_skip_audit before insert on audit_entries
-    for each row execute function bench_skip_audit()`.execute(db);
 }
 
 /**
@@ -211,6 +197,23 @@ async function transitionWithoutAudit(
     // What the audit write tells the caches otherwise: not a cost of auditing.
     noteChange(tx, env.ctx.tenantId, workflow.entity);
   });
+}
+
+/** The merged slowdown of alternating slices, and the quartiles of the slices' own. */
+function printSlices(
+  name: string,
+  seconds: number,
+  audited: LoadResult[],
+  unaudited: LoadResult[],
+): void {
+  const slowdowns = audited
+    .map((result, slice) => rate(unaudited[slice]!) / rate(result))
+    .sort((x, y) => x - y);
+  const quartile = (q: number) => slowdowns[Math.round(q * (slowdowns.length - 1))]!.toFixed(2);
+  const merged = (rate(merge(unaudited)) / rate(merge(audited))).toFixed(2);
+  console.log(
+    `audit-cost: ${name} slowdown over ${slowdowns.length} alternating ${seconds}-s slices: merged ${merged}, slices' quartiles ${quartile(0.25)} / ${quartile(0.5)} / ${quartile(0.75)}`,
+  );
 }
 
 const rate = (result: LoadResult) => (result.calls - result.errors) / result.seconds;
