@@ -124,6 +124,22 @@ export async function openBenchEnv(): Promise<BenchEnv> {
 }
 
 /**
+ * The environment of a `serve` process the bench starts (PostgreSQL only): the bench's database
+ * and Redis, with keys under a prefix of its own, and request handling only (the sealing job would
+ * seal the scenario's entries meanwhile).
+ */
+export function serverProcessEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATABASE_URL: process.env.DATABASE_URL!,
+    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+    REDIS_KEY_PREFIX: `bench:${randomUUID()}:`,
+    LOG_LEVEL: 'warn',
+    JOBS_ENABLED: 'false',
+    ...overrides,
+  };
+}
+
+/**
  * A second server beside the bench's own, on its database (or another pool on it), with the
  * environment changed by `overrides`: the same route with and without a feature, in one run.
  */

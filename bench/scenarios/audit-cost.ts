@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import {
   noteChange,
@@ -17,7 +16,7 @@ import {
 import { loadTransitionFacts } from '../../src/workflow/transition-record.js';
 import { WORKFLOWS } from '../../src/workflows.js';
 import { launchServer, type ServerProcess } from '../../test/server-processes.js';
-import type { BenchEnv } from '../env.js';
+import { serverProcessEnv, type BenchEnv } from '../env.js';
 import { runHttpLoad, type HttpPlan } from '../http-load.js';
 import { runLoad, type LoadResult } from '../load.js';
 import type { Row } from '../report.js';
@@ -94,14 +93,7 @@ async function overHttp(env: BenchEnv, ids: string[]): Promise<Row[]> {
     console.log('audit-cost: the HTTP comparison needs PostgreSQL (DATABASE_URL); skipped');
     return [];
   }
-  const serverEnv: Record<string, string> = {
-    DATABASE_URL: process.env.DATABASE_URL!,
-    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
-    REDIS_KEY_PREFIX: `bench:${randomUUID()}:`,
-    LOG_LEVEL: 'warn',
-    // Request handling only: the sealing job would seal the entries meanwhile.
-    JOBS_ENABLED: 'false',
-  };
+  const serverEnv = serverProcessEnv();
   // Each opens at most the 20 connections `serve` pools; with the in-process comparison's 50 they
   // stay under PostgreSQL's default of 100.
   const audited = launchServer(serverEnv);

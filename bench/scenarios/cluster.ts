@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { withPlatformTxBypassingRls } from '../../src/platform/db/transactions.js';
 import { startServers } from '../../test/server-processes.js';
-import type { BenchEnv } from '../env.js';
+import { serverProcessEnv, type BenchEnv } from '../env.js';
 import { httpClient, runLoad, type HttpClient, type LoadResult } from '../load.js';
 import type { Row } from '../report.js';
 
@@ -103,16 +102,10 @@ export async function clusterScenarios(env: BenchEnv): Promise<Row[]> {
     return [];
   }
   const ids = await seedTickets(env);
-  const serverEnv: Record<string, string> = {
-    DATABASE_URL: process.env.DATABASE_URL!,
-    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
-    REDIS_KEY_PREFIX: `bench:${randomUUID()}:`,
-    LOG_LEVEL: 'warn',
-    // Request handling only: the sealing job would seal every scenario's entries meanwhile.
-    JOBS_ENABLED: 'false',
+  const serverEnv = serverProcessEnv({
     SEARCH_RATE_LIMIT_USER: String(1e9),
     BULK_RATE_LIMIT: String(1e9),
-  };
+  });
   const single = await measureOn(1, serverEnv, env, ids);
   const three = await measureOn(3, serverEnv, env, ids);
   return [...OPERATIONS.map((operation) => operation.name), 'all operations'].map((name) => ({
