@@ -118,14 +118,16 @@ function insertCte(onlyIf: string | undefined) {
   const retention = `now() + make_interval(days => `;
   const condition = onlyIf ? ` where exists (select 1 from ${quoted(onlyIf)})` : '';
 
-  // One template whose parameters are the columns' values, then the days kept.
-  const oneFragments = [
+  // One template for a single entry (no node per column to build): its parameters are the
+  // columns' values, each followed by its cast, then the days kept.
+  const casts = COLUMNS.map((column) => `::${COLUMN_TYPES[column]}`);
+  const oneText = [
     insert,
-    ...COLUMNS.slice(1).map((_, i) => `::${COLUMN_TYPES[COLUMNS[i]!]}, `),
-    `::${COLUMN_TYPES[COLUMNS[COLUMNS.length - 1]!]}, ${retention}`,
+    ...casts.slice(0, -1).map((cast) => `${cast}, `),
+    `${casts.at(-1)}, ${retention}`,
     `)${condition})`,
   ];
-  const one = Object.freeze(Object.assign(oneFragments, { raw: oneFragments }));
+  const one = Object.freeze(Object.assign(oneText, { raw: oneText }));
   const parameter = (row: AuditRow, column: keyof typeof COLUMN_TYPES) => {
     const value = row[column];
     // The driver would send an array as a PostgreSQL array, not as JSON.
