@@ -18,7 +18,7 @@ export function auditInserts(
   return { ids: events.map(() => randomUUID()), ctes: [] };
 }
 
-export async function recordAudit(
+export function recordAudit(
   tx: Tx,
   source: AuditSource,
   ...events: AuditEvent[]
