@@ -127,6 +127,7 @@ function insertCte(onlyIf: string | undefined) {
     `${casts.at(-1)}, ${retention}`,
     `)${condition})`,
   ];
+  // `sql` takes template strings: an array with its `raw` copy.
   const one = Object.freeze(Object.assign(oneText, { raw: oneText }));
   const parameter = (row: AuditRow, column: keyof typeof COLUMN_TYPES) => {
     const value = row[column];
@@ -135,8 +136,9 @@ function insertCte(onlyIf: string | undefined) {
   };
 
   const many = {
-    start: sql.raw(`${insert}${COLUMNS.map((column) => `given.${quoted(column)}`).join(', ')}, `),
-    retention: sql.raw(retention),
+    start: sql.raw(
+      `${insert}${COLUMNS.map((column) => `given.${quoted(column)}`).join(', ')}, ${retention}`,
+    ),
     from: sql.raw(`) from json_populate_recordset(null::audit_entries, `),
     end: sql.raw(`) as given${condition})`),
   };
@@ -145,7 +147,7 @@ function insertCte(onlyIf: string | undefined) {
     if (rows.length === 1) {
       return sql(one, ...COLUMNS.map((column) => parameter(rows[0]!, column)), retentionDays);
     }
-    return sql`${many.start}${many.retention}${retentionDays}${many.from}${JSON.stringify(rows)}${many.end}`;
+    return sql`${many.start}${retentionDays}${many.from}${JSON.stringify(rows)}${many.end}`;
   };
 }
 const insertCtes = new Map<string, ReturnType<typeof insertCte>>();
